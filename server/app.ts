@@ -1,0 +1,91 @@
+// Builds the service from its parts: database, mail, RPC routes and the HTTP front that serves them on one port.
+import type http from "node:http";
+import type http2 from "node:http2";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { ACCOUNT_API_PREFIX, accountHandler } from "./account/routes.js";
+import { PasswordAttempts } from "./auth/rate-limit.js";
+import type { Config } from "./config.js";
+import type { Logger } from "./logger.js";
+import { createMailTransport, MailOutbox, type MailTransport } from "./mail/mailer.js";
+import { BackgroundWork } from "./notifications/background.js";
+import { openDatabase, type Database } from "./store/database.js";
+import { migrate } from "./store/migrate.js";
+import { serveConsole } from "./transport/console.js";
+import { handleCors } from "./transport/cors.js";
+import { errorInterceptor } from "./transport/errors.js";
+import { listen, type Listener } from "./transport/listener.js";
+import { loggingInterceptor } from "./transport/logging.js";
+import { validationInterceptor } from "./transport/validation.js";
+import type { ServiceDeps } from "./services/context.js";
+import { registerServices, validationRules } from "./services/index.js";
+
+export interface App {
+  deps: ServiceDeps;
+  database: Database;
+  handler: (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
+  close(): Promise<void>;
+}
+
+export async function createApp(config: Config, logger: Logger, options: { mailTransport?: MailTransport } = {}): Promise<App> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const applied = await migrate(database);
+  if (applied.length) logger.info({ migrations: applied }, "database migrated");
+
+  const transport = options.mailTransport ?? createMailTransport({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir });
+  const mail = new MailOutbox(database.prisma, transport, logger, config.mailRetry);
+  mail.start(); // also delivers what an earlier run left pending
+  const passwordAttempts = new PasswordAttempts(config.loginRateLimit);
+  const background = new BackgroundWork(logger);
+  const deps: ServiceDeps = { db: database.prisma, config, logger, mail, passwordAttempts, background };
+  const account = accountHandler(deps);
+
+  const rpc = connectNodeAdapter({
+    routes: (router) => registerServices(router, deps),
+    // Order matters: errors wrap everything so validation failures are translated too.
+    interceptors: [loggingInterceptor(logger), errorInterceptor(logger), validationInterceptor(validationRules)],
+    readMaxBytes: 16 * 1024 * 1024, // an embedded profile picture may be up to 8 MiB
+    // Upstream's JSON uses proto field names (primary_email_address); parsing accepts both spellings.
+    jsonOptions: { useProtoFieldName: true },
+  });
+
+  const handler: App["handler"] = (req, res) => {
+    if (handleCors(req, res, config.corsOrigins)) return;
+    if (req.url === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ status: "ok" }));
+      return;
+    }
+    if (serveConsole(req, res)) return;
+    if (req.url?.startsWith(ACCOUNT_API_PREFIX)) {
+      account(req, res);
+      return;
+    }
+    rpc(req as http.IncomingMessage, res as http.ServerResponse);
+  };
+
+  return {
+    deps,
+    database,
+    handler,
+    async close() {
+      await background.settled(); // may still queue mail
+      await mail.drain(5_000);
+      await mail.stop();
+      await database.close();
+    },
+  };
+}
+
+/** Creates the app and serves it; `close` stops listening, lets calls finish, then releases the database. */
+export async function startServer(config: Config, logger: Logger, options: { mailTransport?: MailTransport } = {}): Promise<{ app: App; listener: Listener; close(): Promise<void> }> {
+  const app = await createApp(config, logger, options);
+  const listener = await listen(app.handler, { host: config.host, port: config.port, tls: config.tls });
+  return {
+    app,
+    listener,
+    async close() {
+      await listener.close();
+      await app.close();
+    },
+  };
+}

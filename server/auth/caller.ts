@@ -1,0 +1,166 @@
+// Who is calling: the credential of a request resolved into rights, once per request and only when a
+// handler asks. The rules are upstream's (spec B.0.2, C.1, C.3, C.8) with its recommended fixes.
+import { timingSafeEqual } from "node:crypto";
+import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
+import * as errors from "../domain/error-catalog.js";
+import { ALL_ADMIN_RIGHTS, ALL_CLUSTER_RIGHTS, ALL_RIGHTS, Right, implied, intersect, type RightSet } from "../domain/rights.js";
+import { secretMatches, splitToken } from "../domain/tokens.js";
+import { findApiKeyForAuth, type ApiKeyRow } from "../store/api-keys.js";
+import type { Db } from "../store/db.js";
+import type { SessionRow } from "../store/sessions.js";
+import { verifySession, type SessionPolicy } from "./sessions.js";
+
+/** The user a credential belongs to, as far as rights are concerned. */
+export interface CallerUser {
+  id: string;
+  userId: string;
+  admin: boolean;
+  state: number;
+  stateDescription: string;
+}
+
+export type Credential =
+  | { kind: "anonymous" }
+  | { kind: "api-key"; key: ApiKeyRow; user: CallerUser }
+  | { kind: "session"; session: SessionRow; user: CallerUser; viaCookie: boolean }
+  | { kind: "cluster" };
+
+export interface Caller {
+  credential: Credential;
+  /** The credential's own rights, implied and narrowed by the owner's state. */
+  rights: RightSet;
+  /** Rights valid on every entity: admins only. */
+  universalRights: RightSet;
+  isAdmin: boolean;
+  /** The user the credential belongs to, if any. */
+  user?: CallerUser;
+  /** Notices for the `warning` response header (restricted rights). */
+  warnings: string[];
+}
+
+export const ANONYMOUS: Caller = Object.freeze({
+  credential: { kind: "anonymous" },
+  rights: new Set<Right>(),
+  universalRights: new Set<Right>(),
+  isAdmin: false,
+  warnings: [],
+}) as Caller;
+
+const RESTRICTED_PENDING = new Set([Right.USER_INFO, Right.USER_SETTINGS_BASIC, Right.USER_DELETE]);
+const RESTRICTED_REJECTED = new Set([Right.USER_INFO, Right.USER_DELETE]);
+const RESTRICTED_SUSPENDED = new Set([Right.USER_INFO]);
+
+/** Narrows a user's credential by account state (B.0.2); applied to every credential kind, sessions included. */
+export function restrictByState(user: CallerUser, rights: RightSet): { rights: Set<Right>; warning?: string } {
+  const suffix = user.stateDescription ? `: ${user.stateDescription}` : "";
+  switch (user.state) {
+    case State.REQUESTED:
+      return { rights: intersect(rights, RESTRICTED_PENDING), warning: "Restricted rights while account pending" };
+    case State.REJECTED:
+      return { rights: intersect(rights, RESTRICTED_REJECTED), warning: `Restricted rights after account rejection${suffix}` };
+    case State.SUSPENDED:
+      return { rights: intersect(rights, RESTRICTED_SUSPENDED), warning: `Restricted rights after account suspension${suffix}` };
+    default:
+      return { rights: new Set(rights) };
+  }
+}
+
+/** Builds the caller of a user-owned credential holding `granted` (unexpanded) rights. */
+export function userCaller(credential: Credential & { user: CallerUser }, granted: Iterable<Right>, adminRightsAll: boolean): Caller {
+  const user = credential.user;
+  const { rights, warning } = restrictByState(user, implied(granted));
+  // FLAGGED admins are not admins (upstream); only APPROVED ones are.
+  const isAdmin = user.admin && user.state === State.APPROVED;
+  const universalRights = isAdmin ? intersect(adminRightsAll ? ALL_RIGHTS : ALL_ADMIN_RIGHTS, rights) : new Set<Right>();
+  return { credential, rights, universalRights, isAdmin, user, warnings: warning ? [warning] : [] };
+}
+
+/**
+ * Resolves an `authorization` header. No header is an anonymous caller; a header that is present but
+ * wrong is an error, surfaced by whichever check first needs the caller.
+ */
+export interface ResolveOptions {
+  adminRightsAll: boolean;
+  sessions: SessionPolicy;
+  /** Keys accepted in `ClusterKey <hex>` (CLUSTER_KEYS); without them a ClusterKey header is refused. */
+  clusterKeys?: readonly Buffer[];
+  /** The bearer came from the `_session` cookie (the caller checked the request's origin already). */
+  viaCookie?: boolean;
+  now?: Date;
+}
+
+export async function resolveCaller(db: Db, authorization: string | null, options: ResolveOptions): Promise<Caller> {
+  if (!authorization) return ANONYMOUS;
+  const space = authorization.indexOf(" ");
+  const scheme = space < 0 ? authorization : authorization.slice(0, space);
+  const value = space < 0 ? "" : authorization.slice(space + 1).trim();
+  if (scheme.toLowerCase() === "clusterkey" && options.clusterKeys) {
+    if (!clusterKeyMatches(value, options.clusterKeys)) throw errors.wrongClusterKey();
+    return CLUSTER;
+  }
+  if (scheme.toLowerCase() !== "bearer") throw errors.unsupportedAuthorization();
+  const token = splitToken(value); // malformed → pkg/auth:token (3), as upstream
+  switch (token.kind) {
+    case "key":
+      return resolveApiKey(db, token.id, token.secret, options);
+    case "ssn":
+      return resolveSession(db, token.id, token.secret, options);
+    case "ref":
+    case "aut":
+      throw errors.unsupportedAuthorization();
+    default:
+      // OAuth access tokens are resolved by their own module once that credential exists.
+      throw errors.tokenNotFound();
+  }
+}
+
+async function resolveApiKey(db: Db, id: string, secret: string, options: { adminRightsAll: boolean; now?: Date }): Promise<Caller> {
+  const row = await findApiKeyForAuth(db, id);
+  // A key whose owner is soft-deleted does not exist for authentication (C.3).
+  if (!row || !row.user || row.user.deletedAt) throw errors.apiKeyNotFoundForAuth();
+  if (!secretMatches(row.secretHash, secret)) throw errors.invalidAuthorization();
+  if (row.expiresAt && row.expiresAt <= (options.now ?? new Date())) throw errors.apiKeyExpired();
+  const { secretHash: _secret, user, ...key } = row;
+  return userCaller({ kind: "api-key", key, user }, key.rights as Right[], options.adminRightsAll);
+}
+
+/** A session acts with all of its user's rights (spec C.7), narrowed by the user's state like any credential. */
+async function resolveSession(db: Db, id: string, secret: string, options: ResolveOptions): Promise<Caller> {
+  const row = await verifySession(db, id, secret, options.sessions, options.now);
+  const { secretHash: _secret, user, ...session } = row;
+  return userCaller({ kind: "session", session, user, viaCookie: options.viaCookie ?? false }, [Right.ALL], options.adminRightsAll);
+}
+
+/** A trusted cluster service: every _READ and _INFO right on every entity (spec 0.3), never an admin. */
+export const CLUSTER: Caller = Object.freeze({
+  credential: { kind: "cluster" },
+  rights: ALL_CLUSTER_RIGHTS,
+  universalRights: ALL_CLUSTER_RIGHTS,
+  isAdmin: false,
+  warnings: [],
+}) as Caller;
+
+/** Compares against every configured key in constant time, so timing tells nothing about which bytes matched. */
+export function clusterKeyMatches(hex: string, keys: readonly Buffer[]): boolean {
+  if (!/^(?:[0-9a-fA-F]{2})+$/.test(hex)) return false;
+  const given = Buffer.from(hex, "hex");
+  let matched = false;
+  for (const key of keys) {
+    const same = key.length === given.length && timingSafeEqual(key, given);
+    matched = matched || same;
+  }
+  return matched;
+}
+
+/**
+ * Operations for trusted services only (NotificationService.Create): the request must carry one of our
+ * cluster keys; anything else is refused with upstream's cluster errors (spec B.3.1).
+ */
+export function requireClusterKey(authorization: string | null, keys: readonly Buffer[]): Caller {
+  if (!authorization) throw errors.noClusterKey();
+  const space = authorization.indexOf(" ");
+  const scheme = space < 0 ? authorization : authorization.slice(0, space);
+  if (scheme.toLowerCase() !== "clusterkey") throw errors.clusterAuthType({ auth_type: scheme });
+  if (!clusterKeyMatches(authorization.slice(space + 1).trim(), keys)) throw errors.wrongClusterKey();
+  return CLUSTER;
+}

@@ -1,0 +1,102 @@
+// Browser sessions (spec C.1, C.3, C.7): started by a login, carried in the `_session` cookie or as an
+// `ONZW4.<session_id>.<secret>` bearer token, ended by logout, deletion, or idle and absolute lifetimes.
+import * as errors from "../domain/error-catalog.js";
+import { digestSecret, joinToken, randomKey, secretMatches } from "../domain/tokens.js";
+import type { Db } from "../store/db.js";
+import * as store from "../store/sessions.js";
+
+export const SESSION_COOKIE = "_session";
+
+export interface SessionPolicy {
+  idleTimeoutMs: number;
+  maxAgeMs: number;
+}
+
+/** When a session ends if not used again: the earlier of the idle deadline and the absolute one. */
+export function sessionDeadline(session: { createdAt: Date; lastSeenAt: Date | null }, policy: SessionPolicy, lastUse?: Date): Date {
+  const seen = lastUse ?? session.lastSeenAt ?? session.createdAt;
+  return new Date(Math.min(session.createdAt.getTime() + policy.maxAgeMs, seen.getTime() + policy.idleTimeoutMs));
+}
+
+export interface StartedSession {
+  session: store.SessionRow;
+  /** Cookie value: the session ID and its secret; only the secret's digest is stored. */
+  cookieValue: string;
+  /** The same credential as a bearer token, for non-browser clients. */
+  token: string;
+}
+
+export async function startSession(db: Db, userInternalId: string, policy: SessionPolicy, now = new Date()): Promise<StartedSession> {
+  const secret = randomKey();
+  const expiresAt = sessionDeadline({ createdAt: now, lastSeenAt: now }, policy);
+  const session = await store.createSession(db, { userId: userInternalId, secretHash: digestSecret(secret), expiresAt, createdAt: now });
+  return { session, cookieValue: `${session.id}.${secret}`, token: joinToken("ssn", session.id, secret) };
+}
+
+/** Splits a cookie value into session ID and secret; undefined when it is not one of ours. */
+export function parseCookieValue(value: string): { id: string; secret: string } | undefined {
+  const dot = value.indexOf(".");
+  if (dot < 0) return undefined;
+  const id = value.slice(0, dot);
+  const secret = value.slice(dot + 1);
+  if (!store.isSessionId(id) || !/^[A-Z2-7]+$/.test(secret)) return undefined;
+  return { id, secret };
+}
+
+/** The bearer token equivalent of a cookie value, so both paths share one verification. */
+export const cookieBearer = (value: string): string | undefined => {
+  const parsed = parseCookieValue(value);
+  return parsed && joinToken("ssn", parsed.id, parsed.secret);
+};
+
+/**
+ * Verifies a session credential (C.7 order: exists → secret → expiry → owner). Use slides the idle deadline;
+ * the write happens at most once per SLIDE_STEP, so most requests cost one indexed read.
+ */
+export async function verifySession(db: Db, id: string, secret: string, policy: SessionPolicy, now = new Date()): Promise<store.SessionForAuth> {
+  const row = await store.findSessionForAuth(db, id);
+  if (!row) throw errors.tokenNotFound();
+  if (!secretMatches(row.secretHash, secret)) throw errors.invalidAuthorization();
+  // Checked against today's policy as well as the stored deadline, so shortening a lifetime applies at once.
+  const deadline = Math.min(sessionDeadline(row, policy).getTime(), row.expiresAt?.getTime() ?? Infinity);
+  if (deadline <= now.getTime()) throw errors.tokenExpired();
+  if (!row.user || row.user.deletedAt) throw errors.tokenNotFound();
+  const lastSeen = (row.lastSeenAt ?? row.createdAt).getTime();
+  if (now.getTime() - lastSeen >= slideStep(policy)) {
+    const expiresAt = sessionDeadline(row, policy, now);
+    await store.touchSession(db, row.id, now, expiresAt);
+    row.lastSeenAt = now;
+    row.expiresAt = expiresAt;
+  }
+  return row;
+}
+
+/** A minute, or a tenth of the idle timeout when that is shorter: the idle deadline is this precise. */
+const slideStep = (policy: SessionPolicy) => Math.min(60_000, policy.idleTimeoutMs / 10);
+
+export async function endSession(db: Db, userInternalId: string, id: string): Promise<boolean> {
+  return store.deleteUserSession(db, userInternalId, id);
+}
+
+/** The value of cookie `name` in a `Cookie` header. */
+export function readCookie(header: string | null | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/**
+ * `HttpOnly` keeps scripts away from it, `SameSite=Lax` keeps other sites' subrequests from carrying it, and no
+ * Max-Age makes it a browser-session cookie (upstream); the server-side lifetimes decide when it stops working.
+ */
+export function sessionCookie(value: string, secure: boolean): string {
+  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
+}
+
+export function clearedSessionCookie(secure: boolean): string {
+  return `${SESSION_COOKIE}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
+}

@@ -1,0 +1,41 @@
+// "The caller's rights on user U" (spec B.0.3) and the checks built on it.
+import * as errors from "../domain/error-catalog.js";
+import { USER_POTENTIAL_RIGHTS, intersect, missing, rightName, union, type Right } from "../domain/rights.js";
+import type { Db } from "../store/db.js";
+import { findUser, type UserScope } from "../store/users.js";
+import type { Caller } from "./caller.js";
+
+/**
+ * Entity rights come only from the user's own credentials (organization membership never grants rights on a
+ * user); everyone else, admins included, holds at most their universal rights. Admins learn that a user does
+ * not exist; anyone else just holds no rights on it.
+ */
+export async function rightsOnUser(db: Db, caller: Caller, userId: string, scope: UserScope = "active"): Promise<Set<Right>> {
+  const universal = intersect(caller.universalRights, USER_POTENTIAL_RIGHTS);
+  const own = caller.user?.userId === userId ? caller.rights : new Set<Right>();
+  if (caller.isAdmin && !(await findUser(db, userId, scope))) throw errors.userNotFound({ user_id: userId });
+  return union(own, universal);
+}
+
+/** Throws no_user_rights / insufficient_user_rights (7) unless the caller holds every right in `required`. */
+export async function requireUserRights(
+  db: Db, caller: Caller, userId: string, required: Right[], scope: UserScope = "active",
+): Promise<Set<Right>> {
+  const held = await rightsOnUser(db, caller, userId, scope);
+  assertRights(held, userId, required);
+  return held;
+}
+
+export function assertRights(held: ReadonlySet<Right>, userId: string, required: Iterable<Right>): void {
+  if (held.size === 0) throw errors.noUserRights({ uid: userId });
+  const lacking = missing(held, required);
+  if (lacking.length) throw errors.insufficientUserRights({ uid: userId, missing: lacking.map(rightName) });
+}
+
+/**
+ * Admin-only operations. Upstream looks at is_admin alone, so any admin key, however narrow, passes; we follow
+ * the spec's recommendation and also require the matching universal right.
+ */
+export function isAdminWith(caller: Caller, right: Right): boolean {
+  return caller.isAdmin && caller.universalRights.has(right);
+}

@@ -1,0 +1,198 @@
+import path from "node:path";
+import { parseDuration } from "./domain/durations.js";
+import type { PasswordRequirements } from "./domain/password-policy.js";
+
+/** Everything the service reads from its environment, parsed once at start-up. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** PostgreSQL URL; undefined selects the embedded database under dataDir. */
+  databaseUrl?: string;
+  smtpUrl?: string;
+  mailFrom: string;
+  publicUrl: string;
+  corsOrigins: string[];
+  tls?: { certFile: string; keyFile: string };
+  logLevel: string;
+  registration: {
+    enabled: boolean;
+    invitationRequired: boolean;
+    adminApprovalRequired: boolean;
+    invitationTokenTtlMs: number;
+  };
+  passwordRequirements: PasswordRequirements;
+  loginTokens: { enabled: boolean; ttlMs: number };
+  restoreWindowMs: number;
+  temporaryPasswordTtlMs: number;
+  defaultPageLimit: number;
+  /** Upstream `is.admin-rights.all`: admins also hold the _KEYS and _ALL rights universally. */
+  adminRightsAll: boolean;
+  profilePicture: { disableUpload: boolean; useGravatar: boolean };
+  sessions: {
+    /** A session unused for this long ends (slides on use). */
+    idleTimeoutMs: number;
+    /** A session ends this long after login, however active. */
+    maxAgeMs: number;
+    /** `Secure` cookie attribute: "auto" = when served over TLS or PUBLIC_URL is https. */
+    cookieSecure: "auto" | boolean;
+  };
+  /** Failed password checks per user and per client address before back-off starts. */
+  loginRateLimit: { perUser: number; perAddress: number; backoffMs: number; maxBackoffMs: number };
+  /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
+  trustProxy: boolean;
+  /** Keys of trusted cluster services (`Authorization: ClusterKey <hex>`); empty refuses every cluster call. */
+  clusterKeys: Buffer[];
+  /** Outbox delivery: attempts per message, first back-off (doubling up to the maximum), idle poll interval. */
+  mailRetry: { attempts: number; backoffMs: number; maxBackoffMs: number; pollIntervalMs: number };
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads one variable through `parse`; a bad value names the variable so start-up fails clearly. */
+function read<T>(env: Env, name: string, fallback: T, parse: (raw: string) => T): T {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  try {
+    return parse(raw.trim());
+  } catch (err) {
+    throw new ConfigError(`${name}: ${(err as Error).message} (got "${raw}")`);
+  }
+}
+
+const bool = (raw: string): boolean => {
+  const v = raw.toLowerCase();
+  if (["true", "1", "yes", "on"].includes(v)) return true;
+  if (["false", "0", "no", "off"].includes(v)) return false;
+  throw new Error("expected true or false");
+};
+
+const int = (min: number, max: number) => (raw: string): number => {
+  if (!/^\d+$/.test(raw)) throw new Error("expected a whole number");
+  const n = Number(raw);
+  if (n < min || n > max) throw new Error(`expected a number from ${min} to ${max}`);
+  return n;
+};
+
+const duration = (raw: string): number => {
+  const ms = parseDuration(raw);
+  if (ms <= 0) throw new Error("expected a positive duration such as 24h");
+  return ms;
+};
+
+const url = (protocols: string[]) => (raw: string): string => {
+  const parsed = new URL(raw); // throws "Invalid URL"
+  if (!protocols.includes(parsed.protocol)) throw new Error(`expected a ${protocols.join(" or ")} URL`);
+  return raw;
+};
+
+const origins = (raw: string): string[] =>
+  raw.split(",").map((o) => o.trim()).filter(Boolean).map((o) => {
+    if (o === "*") return o;
+    const u = new URL(o);
+    if (u.origin !== o.replace(/\/$/, "")) throw new Error(`"${o}" is not an origin (scheme://host[:port])`);
+    return u.origin;
+  });
+
+const autoOrBool = (raw: string): "auto" | boolean => {
+  if (raw.toLowerCase() === "auto") return "auto";
+  try {
+    return bool(raw);
+  } catch {
+    throw new Error("expected auto, true or false");
+  }
+};
+
+const hexKeys = (raw: string): Buffer[] =>
+  raw.split(",").map((k) => k.trim()).filter(Boolean).map((k) => {
+    if (!/^(?:[0-9a-fA-F]{2})+$/.test(k)) throw new Error("expected comma-separated hexadecimal keys");
+    return Buffer.from(k, "hex");
+  });
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = read(env, "PORT", 1885, int(0, 65535));
+  const certFile = read(env, "TLS_CERT_FILE", undefined as string | undefined, (s) => s);
+  const keyFile = read(env, "TLS_KEY_FILE", undefined as string | undefined, (s) => s);
+  if (Boolean(certFile) !== Boolean(keyFile)) {
+    throw new ConfigError("TLS_CERT_FILE and TLS_KEY_FILE must be set together");
+  }
+  const scheme = certFile ? "https" : "http";
+  const minLength = read(env, "PASSWORD_MIN_LENGTH", 8, int(1, 1000));
+  const maxLength = read(env, "PASSWORD_MAX_LENGTH", 1000, int(1, 1000));
+  if (minLength > maxLength) throw new ConfigError("PASSWORD_MIN_LENGTH must not exceed PASSWORD_MAX_LENGTH");
+  // 24h idle / 30 days absolute: a browser left alone overnight must log in again, and a stolen cookie cannot
+  // be used for longer than a month even when kept busy (upstream's implicit cookie max age is also 30 days).
+  const idleTimeoutMs = read(env, "SESSION_IDLE_TIMEOUT", 24 * 3600_000, duration);
+  const maxAgeMs = read(env, "SESSION_MAX_AGE", 30 * 24 * 3600_000, duration);
+  if (idleTimeoutMs > maxAgeMs) throw new ConfigError("SESSION_IDLE_TIMEOUT must not exceed SESSION_MAX_AGE");
+  // Back-off starts at 30 s and doubles per further failure up to 15 min: slow enough to stop guessing,
+  // short enough that someone else's failed attempts lock a real user out for minutes, not hours.
+  const backoffMs = read(env, "LOGIN_RATE_LIMIT_BACKOFF", 30_000, duration);
+  const maxBackoffMs = read(env, "LOGIN_RATE_LIMIT_MAX_BACKOFF", 15 * 60_000, duration);
+  if (backoffMs > maxBackoffMs) throw new ConfigError("LOGIN_RATE_LIMIT_BACKOFF must not exceed LOGIN_RATE_LIMIT_MAX_BACKOFF");
+  return {
+    host: read(env, "HOST", "0.0.0.0", (s) => s),
+    port,
+    dataDir: path.resolve(read(env, "DATA_DIR", "./data", (s) => s)),
+    databaseUrl: read(env, "DATABASE_URL", undefined, url(["postgresql:", "postgres:"])),
+    smtpUrl: read(env, "SMTP_URL", undefined, url(["smtp:", "smtps:"])),
+    mailFrom: read(env, "MAIL_FROM", "The Things Stack <noreply@localhost>", (s) => s),
+    publicUrl: read(env, "PUBLIC_URL", `${scheme}://localhost:${port}`, url(["http:", "https:"])).replace(/\/+$/, ""),
+    corsOrigins: read(env, "CORS_ORIGINS", [], origins),
+    tls: certFile && keyFile ? { certFile, keyFile } : undefined,
+    logLevel: read(env, "LOG_LEVEL", "info", (s) => {
+      if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(s)) throw new Error("unknown level");
+      return s;
+    }),
+    registration: {
+      enabled: read(env, "USER_REGISTRATION_ENABLED", true, bool),
+      invitationRequired: read(env, "USER_REGISTRATION_INVITATION_REQUIRED", false, bool),
+      adminApprovalRequired: read(env, "USER_REGISTRATION_ADMIN_APPROVAL_REQUIRED", false, bool),
+      invitationTokenTtlMs: read(env, "INVITATION_TOKEN_TTL", 168 * 3600_000, duration),
+    },
+    passwordRequirements: {
+      minLength,
+      maxLength,
+      minUppercase: read(env, "PASSWORD_MIN_UPPERCASE", 1, int(0, 1000)),
+      minDigits: read(env, "PASSWORD_MIN_DIGITS", 1, int(0, 1000)),
+      minSpecial: read(env, "PASSWORD_MIN_SPECIAL", 0, int(0, 1000)),
+      rejectUserId: read(env, "PASSWORD_REJECT_USER_ID", true, bool),
+      rejectCommon: read(env, "PASSWORD_REJECT_COMMON", false, bool),
+    },
+    loginTokens: {
+      enabled: read(env, "LOGIN_TOKENS_ENABLED", false, bool),
+      ttlMs: read(env, "LOGIN_TOKEN_TTL", 3600_000, duration),
+    },
+    restoreWindowMs: read(env, "RESTORE_WINDOW", 24 * 3600_000, duration),
+    temporaryPasswordTtlMs: read(env, "TEMPORARY_PASSWORD_TTL", 3600_000, duration),
+    defaultPageLimit: read(env, "PAGINATION_DEFAULT_LIMIT", 100, int(1, 1000)),
+    adminRightsAll: read(env, "ADMIN_RIGHTS_ALL", false, bool),
+    profilePicture: {
+      disableUpload: read(env, "PROFILE_PICTURE_DISABLE_UPLOAD", false, bool),
+      useGravatar: read(env, "PROFILE_PICTURE_USE_GRAVATAR", true, bool),
+    },
+    sessions: {
+      idleTimeoutMs,
+      maxAgeMs,
+      cookieSecure: read(env, "COOKIE_SECURE", "auto" as "auto" | boolean, autoOrBool),
+    },
+    loginRateLimit: {
+      perUser: read(env, "LOGIN_RATE_LIMIT_PER_USER", 5, int(1, 1000)),
+      // Higher than per user: several people may share one address (office NAT).
+      perAddress: read(env, "LOGIN_RATE_LIMIT_PER_ADDRESS", 20, int(1, 100000)),
+      backoffMs,
+      maxBackoffMs,
+    },
+    trustProxy: read(env, "TRUST_PROXY", false, bool),
+    clusterKeys: read(env, "CLUSTER_KEYS", [] as Buffer[], hexKeys),
+    mailRetry: {
+      attempts: read(env, "MAIL_RETRY_ATTEMPTS", 10, int(1, 1000)),
+      // 30 s doubling to 1 h: ten attempts span about five hours, enough to ride out a mail server restart.
+      backoffMs: read(env, "MAIL_RETRY_BACKOFF", 30_000, duration),
+      maxBackoffMs: read(env, "MAIL_RETRY_MAX_BACKOFF", 3600_000, duration),
+      pollIntervalMs: read(env, "MAIL_POLL_INTERVAL", 5_000, duration),
+    },
+  };
+}

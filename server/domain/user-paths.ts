@@ -1,0 +1,59 @@
+// Field-mask rules for User (spec A.9, B.0.4, B.4). Paths are exact strings, no wildcards.
+import * as errors from "./error-catalog.js";
+
+const DASHBOARD = ["api_key", "application", "collaborator", "end_device", "gateway", "organization", "overview", "user"];
+const SORT_BY = ["api_key", "application", "collaborator", "end_device", "gateway", "organization", "user"];
+
+/** Every path of User, nested ones included, in upstream order. */
+export const USER_PATHS: readonly string[] = [
+  "admin", "attributes",
+  "console_preferences", "console_preferences.console_theme",
+  "console_preferences.dashboard_layouts", ...DASHBOARD.map((p) => `console_preferences.dashboard_layouts.${p}`),
+  "console_preferences.sort_by", ...SORT_BY.map((p) => `console_preferences.sort_by.${p}`),
+  "contact_info", "created_at", "deleted_at", "description", "ids", "ids.email", "ids.user_id", "name",
+  "password", "password_updated_at", "primary_email_address", "primary_email_address_validated_at",
+  "profile_picture", "profile_picture.embedded", "profile_picture.embedded.data", "profile_picture.embedded.mime_type",
+  "profile_picture.sizes", "require_password_update", "state", "state_description", "temporary_password",
+  "temporary_password_created_at", "temporary_password_expires_at", "updated_at",
+];
+
+const READ_FORBIDDEN = new Set(["password", "temporary_password"]);
+const UPDATE_FORBIDDEN = new Set(["password", "password_updated_at"]);
+
+/** Fields anyone authenticated may read about any user. */
+const PUBLIC_TOP_LEVEL = new Set([
+  "ids", "created_at", "updated_at", "deleted_at", "contact_info", "name", "description", "state", "admin", "profile_picture",
+]);
+
+/** Fields only an admin may write (B.4 step 4). */
+export const ADMIN_ONLY_PATHS = new Set([
+  "primary_email_address_validated_at", "require_password_update", "state", "state_description", "admin",
+  "temporary_password", "temporary_password_created_at", "temporary_password_expires_at",
+]);
+
+const topLevel = (path: string) => path.split(".")[0]!;
+
+function checkPaths(paths: readonly string[], forbidden: ReadonlySet<string>): void {
+  const bad = paths.filter((p) => forbidden.has(p) || !USER_PATHS.includes(p));
+  if (bad.length) throw errors.fieldMaskPaths({ forbidden_paths: bad });
+}
+
+/** Validates a read mask and adds what is always returned (ids, created_at, updated_at), in USER_PATHS order. */
+export function userReadMask(paths: readonly string[]): string[] {
+  checkPaths(paths, READ_FORBIDDEN);
+  const wanted = new Set([...paths, "ids", "created_at", "updated_at"]);
+  return USER_PATHS.filter((p) => wanted.has(p));
+}
+
+/** Validates an update mask; drops what cannot change; an empty result means "just bump updated_at". */
+export function userUpdateMask(paths: readonly string[]): string[] {
+  checkPaths(paths, UPDATE_FORBIDDEN);
+  const fixed = new Set(["ids", "ids.email", "ids.user_id", "created_at", "updated_at", "deleted_at"]);
+  return USER_PATHS.filter((p) => paths.includes(p) && !fixed.has(p));
+}
+
+export const isPublicMask = (paths: readonly string[]): boolean => paths.every((p) => PUBLIC_TOP_LEVEL.has(topLevel(p)));
+
+/** True when `paths` selects `field` or anything inside it. */
+export const selects = (paths: readonly string[], field: string): boolean =>
+  paths.some((p) => p === field || p.startsWith(`${field}.`));

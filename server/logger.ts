@@ -1,0 +1,25 @@
+import { pino, type Logger } from "pino";
+
+export type { Logger };
+
+/**
+ * JSON logs on stdout. Secrets never reach a log line: request messages are not logged at all, and the
+ * redaction list is a second line of defence for anything that carries credentials by name.
+ */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: undefined,
+      redact: {
+        paths: [
+          "authorization", "cookie", "password", "old", "new", "token", "key", "secret",
+          "*.authorization", "*.cookie", "*.password", "*.old", "*.new", "*.token", "*.key", "*.secret",
+          "*.temporary_password", "*.temporaryPassword", "headers.authorization", "headers.cookie",
+        ],
+        censor: "[redacted]",
+      },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,40 @@
+// `npm start`: read the environment once, serve every protocol on one port, stop cleanly on SIGTERM/SIGINT.
+import { ConfigError, loadConfig } from "./config.js";
+import { createLogger } from "./logger.js";
+import { startServer } from "./app.js";
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(`configuration error: ${err.message}`);
+    process.exit(1);
+  }
+  throw err;
+}
+const logger = createLogger(config.logLevel);
+const started = performance.now();
+const server = await startServer(config, logger);
+logger.info(
+  {
+    port: server.listener.port,
+    database: config.databaseUrl ? "postgresql" : `embedded (${config.dataDir})`,
+    mail: config.smtpUrl ? "smtp" : `files (${config.dataDir}/mail)`,
+    startupMs: Math.round(performance.now() - started),
+  },
+  "identity server listening",
+);
+
+let stopping = false;
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    server.close().then(
+      () => process.exit(0),
+      (err) => { logger.error({ err }, "shutdown failed"); process.exit(1); },
+    );
+  });
+}

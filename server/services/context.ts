@@ -1,0 +1,71 @@
+// What every service handler receives: the database, configuration, mail, and the per-request caller.
+import type { HandlerContext } from "@connectrpc/connect";
+import { resolveCaller, type Caller } from "../auth/caller.js";
+import type { PasswordAttempts } from "../auth/rate-limit.js";
+import { assertSameOriginRequest } from "../auth/request-origin.js";
+import { cookieBearer, readCookie, SESSION_COOKIE } from "../auth/sessions.js";
+import type { Config } from "../config.js";
+import type { Logger } from "../logger.js";
+import type { MailQueue } from "../mail/mailer.js";
+import type { BackgroundWork } from "../notifications/background.js";
+import type { PrismaClient } from "../../prisma/generated/client.js";
+
+export interface ServiceDeps {
+  db: PrismaClient;
+  config: Config;
+  logger: Logger;
+  mail: MailQueue;
+  /** Failed password checks per user and address (login, UpdatePassword). */
+  passwordAttempts: PasswordAttempts;
+  /** Follow-up work after a successful RPC, e.g. internal notifications. */
+  background: BackgroundWork;
+}
+
+const callers = new WeakMap<HandlerContext, Promise<Caller>>();
+
+/**
+ * The caller of this request, resolved on first use and cached, so a handler that never asks (e.g.
+ * UpdatePassword) never touches the credential. Restriction warnings go out in the `warning` header.
+ */
+export function callerOf(deps: ServiceDeps, ctx: HandlerContext): Promise<Caller> {
+  let caller = callers.get(ctx);
+  if (!caller) {
+    caller = resolveRequest(deps, ctx).then((c) => {
+      for (const warning of c.warnings) ctx.responseHeader.append("warning", warning);
+      return c;
+    });
+    callers.set(ctx, caller);
+  }
+  return caller;
+}
+
+/**
+ * An `authorization` header wins; without one, the `_session` cookie stands in for a session bearer token
+ * (spec C.7), but only for requests the browser shows to come from our own or an allowed origin (CSRF).
+ */
+async function resolveRequest(deps: ServiceDeps, ctx: HandlerContext): Promise<Caller> {
+  const options = { adminRightsAll: deps.config.adminRightsAll, sessions: deps.config.sessions, clusterKeys: deps.config.clusterKeys };
+  const authorization = ctx.requestHeader.get("authorization");
+  if (authorization) return resolveCaller(deps.db, authorization, options);
+  const cookie = readCookie(ctx.requestHeader.get("cookie"), SESSION_COOKIE);
+  const bearer = cookie ? cookieBearer(cookie) : undefined;
+  if (!bearer) return resolveCaller(deps.db, null, options);
+  assertSameOriginRequest(
+    { origin: ctx.requestHeader.get("origin"), secFetchSite: ctx.requestHeader.get("sec-fetch-site"), selfOrigin: new URL(ctx.url).origin },
+    deps.config,
+  );
+  return resolveCaller(deps.db, `Bearer ${bearer}`, { ...options, viaCookie: true });
+}
+
+/** The caller, or anonymous when the credential is bad: for checks that only ask "is this an admin?" (B.0.1). */
+export async function callerOrAnonymous(deps: ServiceDeps, ctx: HandlerContext): Promise<Caller | undefined> {
+  try {
+    return await callerOf(deps, ctx);
+  } catch {
+    return undefined;
+  }
+}
+
+export function setTotalCount(ctx: HandlerContext, total: number): void {
+  ctx.responseHeader.set("x-total-count", String(total));
+}

@@ -1,0 +1,77 @@
+// tti.lorawan.v3.ExternalUserRegistry (spec B.4): admin-only links between local users and their accounts at an
+// authentication provider, looked up both ways.
+import { create } from "@bufbuild/protobuf";
+import { EmptySchema } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { ExternalUserRegistry, ExternalUserSchema, type ExternalUser } from "../../gen/tti/lorawan/v3/external_user_pb.js";
+import * as errors from "../domain/error-catalog.js";
+import { Right } from "../domain/rights.js";
+import { findProvider } from "../store/authentication-providers.js";
+import { isUniqueViolation } from "../store/db.js";
+import * as links from "../store/external-users.js";
+import { findUser } from "../store/users.js";
+import { requireAdminWith } from "./authentication-provider-registry.js";
+import type { ServiceDeps } from "./context.js";
+import { ts } from "./user-messages.js";
+
+function toExternalUserMessage(row: links.ExternalUserRow): ExternalUser {
+  return create(ExternalUserSchema, {
+    userIds: { userId: row.user.userId },
+    providerIds: { providerId: row.provider.providerId },
+    createdAt: ts(row.createdAt),
+    updatedAt: ts(row.updatedAt),
+    externalId: row.externalId,
+  });
+}
+
+export function externalUserRegistry(deps: ServiceDeps): ServiceImpl<typeof ExternalUserRegistry> {
+  const { db } = deps;
+  return {
+    async create(req, ctx) {
+      await requireAdminWith(deps, ctx, Right.USER_SETTINGS_BASIC);
+      const link = req.externalUser!;
+      const providerId = link.providerIds!.providerId;
+      const userId = link.userIds!.userId;
+      const provider = await findProvider(db, providerId);
+      if (!provider) throw errors.authenticationProviderNotFound({ provider_id: providerId });
+      const user = await findUser(db, userId);
+      if (!user) throw errors.userNotFound({ user_id: userId });
+      try {
+        // Timestamps are the server's; whatever the client sent is ignored (spec B.4 [R]).
+        const row = await links.createExternalUser(db, { userId: user.id, providerId: provider.id, externalId: link.externalId });
+        deps.logger.info({ provider_id: providerId, user_id: userId }, "external user linked");
+        return toExternalUserMessage(row);
+      } catch (err) {
+        if (isUniqueViolation(err)) throw errors.alreadyExists();
+        throw err;
+      }
+    },
+
+    async getByUserID(req, ctx) {
+      await requireAdminWith(deps, ctx, Right.USER_INFO);
+      const providerId = req.providerIds!.providerId;
+      const userId = req.userIds!.userId;
+      const row = await links.findByUserId(db, providerId, userId);
+      if (!row) throw errors.externalUserNotFound({ provider_id: providerId, user_id: userId });
+      return toExternalUserMessage(row);
+    },
+
+    async getByExternalID(req, ctx) {
+      await requireAdminWith(deps, ctx, Right.USER_INFO);
+      const providerId = req.providerIds!.providerId;
+      const row = await links.findByExternalId(db, providerId, req.externalId);
+      if (!row) throw errors.externalUserNotFound({ provider_id: providerId, external_id: req.externalId });
+      return toExternalUserMessage(row);
+    },
+
+    async delete(req, ctx) {
+      await requireAdminWith(deps, ctx, Right.USER_SETTINGS_BASIC);
+      const providerId = req.providerIds!.providerId;
+      if (!(await links.deleteByExternalId(db, providerId, req.externalId))) {
+        throw errors.externalUserNotFound({ provider_id: providerId, external_id: req.externalId });
+      }
+      deps.logger.info({ provider_id: providerId }, "external user unlinked");
+      return create(EmptySchema);
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { ConnectRouter } from "@connectrpc/connect";
+import { AuthenticationProviderRegistry } from "../../gen/tti/lorawan/v3/authentication_provider_pb.js";
+import { ExternalUserRegistry } from "../../gen/tti/lorawan/v3/external_user_pb.js";
+import { EntityAccess } from "../../gen/ttn/lorawan/v3/identityserver_pb.js";
+import { NotificationService } from "../../gen/ttn/lorawan/v3/notification_service_pb.js";
+import { EntityRegistrySearch } from "../../gen/ttn/lorawan/v3/search_services_pb.js";
+import { UserAccess, UserInvitationRegistry, UserRegistry, UserSessionRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
+import * as errors from "../domain/error-catalog.js";
+import { userReadMask, userUpdateMask } from "../domain/user-paths.js";
+import type { MaskedValidation, PreValidation } from "../transport/validation.js";
+import { authenticationProviderRegistry, providerReadMask, providerUpdateMask } from "./authentication-provider-registry.js";
+import type { ServiceDeps } from "./context.js";
+import { entityAccess } from "./entity-access.js";
+import { entityRegistrySearch } from "./entity-registry-search.js";
+import { externalUserRegistry } from "./external-user-registry.js";
+import { notificationService } from "./notification-service.js";
+import { API_KEY_PATHS, userAccess } from "./user-access.js";
+import { userInvitationRegistry } from "./user-invitation-registry.js";
+import { userRegistry } from "./user-registry.js";
+import { userSessionRegistry } from "./user-session-registry.js";
+
+export function registerServices(router: ConnectRouter, deps: ServiceDeps): void {
+  router.service(UserRegistry, userRegistry(deps));
+  router.service(UserAccess, userAccess(deps));
+  router.service(EntityAccess, entityAccess(deps));
+  router.service(UserSessionRegistry, userSessionRegistry(deps));
+  router.service(NotificationService, notificationService(deps));
+  router.service(UserInvitationRegistry, userInvitationRegistry(deps));
+  router.service(EntityRegistrySearch, entityRegistrySearch(deps));
+  router.service(AuthenticationProviderRegistry, authenticationProviderRegistry(deps));
+  router.service(ExternalUserRegistry, externalUserRegistry(deps));
+}
+
+const readMask = (m: { fieldMask?: { paths: string[] } }) => void userReadMask(m.fieldMask?.paths ?? []);
+const providerMask = (m: { fieldMask?: { paths: string[] } }) => void providerReadMask(m.fieldMask?.paths ?? []);
+
+/** Field-mask path checks run before the field rules, and Update validates only what its mask names. */
+export const validationRules: { before: PreValidation; masked: Record<string, MaskedValidation> } = {
+  before: {
+    "ttn.lorawan.v3.UserRegistry/Get": readMask,
+    "ttn.lorawan.v3.UserRegistry/List": readMask,
+    "ttn.lorawan.v3.UserRegistry/Update": (m) => void userUpdateMask(m.fieldMask?.paths ?? []),
+    "ttn.lorawan.v3.EntityRegistrySearch/SearchUsers": readMask,
+    "ttn.lorawan.v3.UserAccess/UpdateAPIKey": (m: { fieldMask?: { paths: string[] } }) => {
+      const bad = (m.fieldMask?.paths ?? []).filter((p) => !API_KEY_PATHS.includes(p));
+      if (bad.length) throw errors.fieldMaskPaths({ forbidden_paths: bad });
+    },
+    "tti.lorawan.v3.AuthenticationProviderRegistry/Get": providerMask,
+    "tti.lorawan.v3.AuthenticationProviderRegistry/List": providerMask,
+    "tti.lorawan.v3.AuthenticationProviderRegistry/Update": (m) => void providerUpdateMask(m.fieldMask?.paths ?? []),
+  },
+  masked: {
+    "ttn.lorawan.v3.UserRegistry/Update": { target: "user", mask: "fieldMask", always: ["ids"] },
+    "tti.lorawan.v3.AuthenticationProviderRegistry/Update": { target: "authenticationProvider", mask: "fieldMask", always: ["ids"] },
+  },
+};

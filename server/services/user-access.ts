@@ -1,0 +1,144 @@
+// ttn.lorawan.v3.UserAccess (spec B.10–B.16): the caller's rights on a user, the user's API keys, login tokens.
+import { create } from "@bufbuild/protobuf";
+import { EmptySchema, timestampDate } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { APIKeySchema, APIKeysSchema, RightsSchema } from "../../gen/ttn/lorawan/v3/rights_pb.js";
+import { CreateLoginTokenResponseSchema } from "../../gen/ttn/lorawan/v3/user_pb.js";
+import { UserAccess } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
+import { issueUserApiKey } from "../auth/api-key-issuer.js";
+import { assertRights, requireUserRights, rightsOnUser } from "../auth/user-rights.js";
+import * as errors from "../domain/error-catalog.js";
+import { USER_POTENTIAL_RIGHTS, Right, intersect, sorted } from "../domain/rights.js";
+import { digestSecret, randomKey } from "../domain/tokens.js";
+import { renderMail } from "../mail/templates.js";
+import * as raise from "../notifications/raise.js";
+import * as apiKeys from "../store/api-keys.js";
+import { page } from "../store/db.js";
+import { findUser } from "../store/users.js";
+import { apiKeyMessage } from "./api-key-messages.js";
+import { callerOf, callerOrAnonymous, setTotalCount, type ServiceDeps } from "./context.js";
+
+/** Upstream allows at most this many unused, unexpired login tokens per user. */
+const MAX_ACTIVE_LOGIN_TOKENS = 5;
+export const API_KEY_PATHS = ["id", "key", "name", "rights", "created_at", "updated_at", "expires_at"];
+
+export function userAccess(deps: ServiceDeps): ServiceImpl<typeof UserAccess> {
+  const { db, config } = deps;
+
+  /** The user a key operation is about; keys of soft-deleted users are out of reach (404 for admins). */
+  async function targetUser(userId: string) {
+    const user = await findUser(db, userId);
+    if (!user) throw errors.userNotFound({ user_id: userId });
+    return user;
+  }
+
+  return {
+    async listRights(req, ctx) {
+      const held = await rightsOnUser(db, await callerOf(deps, ctx), req.userId);
+      return create(RightsSchema, { rights: sorted(intersect(held, USER_POTENTIAL_RIGHTS)) });
+    },
+
+    async createAPIKey(req, ctx) {
+      const userId = req.userIds!.userId;
+      const held = await requireUserRights(db, await callerOf(deps, ctx), userId, [Right.USER_SETTINGS_API_KEYS]);
+      assertRights(held, userId, req.rights); // no key with more rights than its creator
+      const user = await targetUser(userId);
+      const expiresAt = req.expiresAt ? timestampDate(req.expiresAt) : null;
+      const { key, token } = await issueUserApiKey(db, user.id, { name: req.name, rights: req.rights, expiresAt });
+      deps.logger.info({ user_id: userId, api_key_id: key.id }, "API key created");
+      raise.apiKeyCreated(deps, ctx, userId, apiKeyMessage(key));
+      return apiKeyMessage(key, token);
+    },
+
+    async listAPIKeys(req, ctx) {
+      const userId = req.userIds!.userId;
+      await requireUserRights(db, await callerOf(deps, ctx), userId, [Right.USER_SETTINGS_API_KEYS]);
+      const user = await targetUser(userId);
+      const { keys, total } = await apiKeys.listUserApiKeys(db, user.id, { order: req.order, ...page(req.limit, req.page, config.defaultPageLimit) });
+      setTotalCount(ctx, total);
+      return create(APIKeysSchema, { apiKeys: keys.map((k) => apiKeyMessage(k)) });
+    },
+
+    async getAPIKey(req, ctx) {
+      const userId = req.userIds!.userId;
+      await requireUserRights(db, await callerOf(deps, ctx), userId, [Right.USER_SETTINGS_API_KEYS]);
+      const user = await targetUser(userId);
+      const key = await apiKeys.findUserApiKey(db, user.id, req.keyId);
+      if (!key) throw errors.apiKeyNotFound({ api_key_id: req.keyId, entity_type: "user", entity_id: userId });
+      return apiKeyMessage(key);
+    },
+
+    async updateAPIKey(req, ctx) {
+      const userId = req.userIds!.userId;
+      const given = req.apiKey!;
+      const held = await requireUserRights(db, await callerOf(deps, ctx), userId, [Right.USER_SETTINGS_API_KEYS]);
+      // An empty mask means name and rights, for clients older than field masks (upstream).
+      const paths = req.fieldMask?.paths.length ? req.fieldMask.paths : ["rights", "name"];
+      const user = await targetUser(userId);
+      const notFound = () => errors.apiKeyNotFound({ api_key_id: given.id, entity_type: "user", entity_id: userId });
+
+      return raise.apiKeyChanged(deps, ctx, userId, await db.$transaction(async (tx) => {
+        const current = await apiKeys.findUserApiKey(tx, user.id, given.id);
+        if (!current) throw notFound();
+        if (given.rights.length) {
+          // Only the change is checked: every right added and every right removed must be the caller's own.
+          const before = new Set(current.rights as Right[]);
+          const after = new Set(given.rights);
+          const changed = [...given.rights.filter((r) => !before.has(r)), ...[...before].filter((r) => !after.has(r))];
+          assertRights(held, userId, changed);
+        } else if (paths.includes("rights")) {
+          // Deprecated upstream behaviour kept for old clients: no rights means delete the key.
+          await apiKeys.deleteUserApiKey(tx, user.id, given.id);
+          deps.logger.info({ user_id: userId, api_key_id: given.id }, "API key deleted by update");
+          return create(APIKeySchema);
+        }
+        const data: Parameters<typeof apiKeys.updateApiKey>[2] = {};
+        if (paths.includes("name")) data.name = given.name;
+        if (paths.includes("rights")) data.rights = given.rights;
+        if (paths.includes("expires_at")) data.expiresAt = given.expiresAt ? timestampDate(given.expiresAt) : null;
+        const updated = await apiKeys.updateApiKey(tx, given.id, data);
+        deps.logger.info({ user_id: userId, api_key_id: given.id }, "API key updated");
+        return apiKeyMessage(updated);
+      }));
+    },
+
+    async deleteAPIKey(req, ctx) {
+      const userId = req.userIds!.userId;
+      await requireUserRights(db, await callerOf(deps, ctx), userId, [Right.USER_SETTINGS_API_KEYS]);
+      const user = await targetUser(userId);
+      if (!(await apiKeys.deleteUserApiKey(db, user.id, req.keyId))) {
+        throw errors.apiKeyNotFound({ api_key_id: req.keyId, entity_type: "user", entity_id: userId });
+      }
+      deps.logger.info({ user_id: userId, api_key_id: req.keyId }, "API key deleted");
+      return create(EmptySchema);
+    },
+
+    async createLoginToken(req, ctx) {
+      if (!config.loginTokens.enabled) throw errors.loginTokensDisabled();
+      const userId = req.userIds!.userId;
+      const caller = await callerOrAnonymous(deps, ctx);
+      const admin = caller?.isAdmin ?? false;
+      const user = await findUser(db, userId);
+      if (!user) throw errors.entityNotFound({ entity_type: "user", entity_id: userId });
+      const token = randomKey();
+      const now = new Date();
+      const expiresAt = new Date(now.getTime() + config.loginTokens.ttlMs);
+      await db.$transaction(async (tx) => {
+        const active = await tx.loginToken.count({ where: { userId: user.id, used: false, expiresAt: { gt: now } } });
+        if (active >= MAX_ACTIVE_LOGIN_TOKENS) throw errors.loginTokensStillValid();
+        // Only a digest is stored (upstream keeps the token in plain text; the spec recommends a hash).
+        await tx.loginToken.create({ data: { userId: user.id, tokenHash: digestSecret(token), expiresAt } });
+      });
+      if (!(admin && req.skipEmail)) {
+        await deps.mail.enqueue("login_token", renderMail("login_token", user.primaryEmailAddress, {
+          greeting: user.name || userId, user_id: userId, network: "The Things Stack", token,
+          link: `${config.publicUrl}/oauth/token-login?token=${encodeURIComponent(token)}`,
+          ttl: `${Math.round(config.loginTokens.ttlMs / 60_000)} minutes`,
+        }));
+      }
+      deps.logger.info({ user_id: userId, emailed: !(admin && req.skipEmail) }, "login token created");
+      // Only an admin gets the token itself, and never for another admin (upstream).
+      return create(CreateLoginTokenResponseSchema, { token: admin && !user.admin ? token : "" });
+    },
+  };
+}

@@ -1,0 +1,96 @@
+// ttn.lorawan.v3.UserInvitationRegistry (spec B.1): admins invite addresses to register; the token is accepted
+// by UserRegistry.Create (store/invitations.ts acceptInvitation).
+import { create } from "@bufbuild/protobuf";
+import { EmptySchema } from "@bufbuild/protobuf/wkt";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { InvitationSchema, InvitationsSchema, type Invitation } from "../../gen/ttn/lorawan/v3/user_pb.js";
+import { UserInvitationRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
+import * as errors from "../domain/error-catalog.js";
+import { Right } from "../domain/rights.js";
+import { randomKey } from "../domain/tokens.js";
+import { NETWORK_NAME, renderMail } from "../mail/templates.js";
+import { page } from "../store/db.js";
+import * as invitations from "../store/invitations.js";
+import { callerOf, setTotalCount, type ServiceDeps } from "./context.js";
+import { ts } from "./user-messages.js";
+
+export function userInvitationRegistry(deps: ServiceDeps): ServiceImpl<typeof UserInvitationRegistry> {
+  const { db, config } = deps;
+
+  /**
+   * The universal right RIGHT_SEND_INVITES: an approved admin whose credential carries it. Anonymous callers,
+   * non-admins, narrow admin keys and cluster peers (whose universal rights never include it) are refused;
+   * a bad credential fails authentication first.
+   */
+  async function requireInviteRights(ctx: HandlerContext): Promise<void> {
+    const caller = await callerOf(deps, ctx);
+    if (!caller.universalRights.has(Right.SEND_INVITES)) throw errors.noInviteRights();
+  }
+
+  return {
+    async send(req, ctx) {
+      await requireInviteRights(ctx);
+      const email = req.email; // stored as given (e.g. `Name <a@b.c>` passes validation), as upstream
+      const now = new Date();
+      const row = await db.$transaction(async (tx) => {
+        if (await invitations.isEmailRegistered(tx, addressOf(email))) throw errors.invitationEmailRegistered({ email });
+        const created = await invitations.createInvitation(tx, {
+          email, token: randomKey(), createdAt: now, expiresAt: new Date(now.getTime() + config.registration.invitationTokenTtlMs),
+        });
+        // In the outbox within the same transaction: the mail goes out exactly when the invitation exists.
+        await deps.mail.enqueue("invitation", renderMail("invitation", email, {
+          network: NETWORK_NAME,
+          public_url: config.publicUrl,
+          link: `${config.publicUrl}/oauth/register?invitation_token=${encodeURIComponent(created.token)}`,
+          console_url: `${config.publicUrl}/console`,
+          expires_in: describeDuration(config.registration.invitationTokenTtlMs),
+        }), tx);
+        return created;
+      });
+      deps.logger.info({ invitation_id: row.id }, "invitation sent"); // neither address nor token in logs
+      return toInvitationMessage(row);
+    },
+
+    async list(req, ctx) {
+      await requireInviteRights(ctx);
+      const result = await invitations.listInvitations(db, page(req.limit, req.page, config.defaultPageLimit));
+      setTotalCount(ctx, result.total);
+      return create(InvitationsSchema, { invitations: result.invitations.map(toInvitationMessage) });
+    },
+
+    async delete(req, ctx) {
+      await requireInviteRights(ctx);
+      await invitations.deleteInvitationByEmail(db, req.email);
+      deps.logger.info("invitation deleted");
+      return create(EmptySchema);
+    },
+  };
+}
+
+function toInvitationMessage(row: invitations.InvitationRow): Invitation {
+  return create(InvitationSchema, {
+    email: row.email,
+    token: row.token,
+    expiresAt: ts(row.expiresAt),
+    createdAt: ts(row.createdAt),
+    updatedAt: ts(row.updatedAt),
+    acceptedAt: ts(row.acceptedAt),
+    // Absent when the accepting user was purged (the foreign key is set to NULL).
+    acceptedBy: row.acceptedBy ? { userId: row.acceptedBy.userId } : undefined,
+  });
+}
+
+/** The address part of `Name <a@b.c>`, or the whole value: what a user's primary e-mail address would be. */
+function addressOf(email: string): string {
+  const bracketed = /<([^<>]*)>\s*$/.exec(email);
+  return (bracketed ? bracketed[1]! : email).trim();
+}
+
+/** "7 days", "1 hour", "30 minutes": expiry in relative words, as upstream's invitation mail says it. */
+function describeDuration(ms: number): string {
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  if (ms >= 86_400_000 && ms % 86_400_000 === 0) return plural(ms / 86_400_000, "day");
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return plural(ms / 3_600_000, "hour");
+  if (ms >= 60_000) return plural(Math.round(ms / 60_000), "minute");
+  return plural(Math.max(1, Math.round(ms / 1000)), "second");
+}

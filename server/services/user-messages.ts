@@ -1,0 +1,86 @@
+// Translation between stored user rows and ttn.lorawan.v3.User messages, honouring read masks (B.0.4).
+import { createHash } from "node:crypto";
+import { create, fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
+import { timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { ContactMethod, ContactType } from "../../gen/ttn/lorawan/v3/contact_info_pb.js";
+import { PictureSchema, type Picture } from "../../gen/ttn/lorawan/v3/picture_pb.js";
+import { UserConsolePreferencesSchema, UserSchema, type User, type UserConsolePreferences } from "../../gen/ttn/lorawan/v3/user_pb.js";
+import { selects } from "../domain/user-paths.js";
+import type { UserRow } from "../store/users.js";
+
+export const ts = (d: Date | null | undefined): Timestamp | undefined => (d ? timestampFromDate(d) : undefined);
+export const date = (t: Timestamp | undefined): Date | null => (t ? timestampDate(t) : null);
+
+export const pictureToJson = (p: Picture): JsonValue => toJson(PictureSchema, p);
+export const preferencesToJson = (p: UserConsolePreferences): JsonValue => toJson(UserConsolePreferencesSchema, p);
+
+const GRAVATAR_SIZES = [64, 128, 256, 512];
+
+/** Upstream shows a Gravatar for users without a picture (is.profile-picture.use-gravatar, on by default). */
+function gravatar(email: string): Picture {
+  const hash = createHash("md5").update(email.trim().toLowerCase()).digest("hex");
+  return create(PictureSchema, {
+    sizes: Object.fromEntries(GRAVATAR_SIZES.map((s) => [s, `https://www.gravatar.com/avatar/${hash}?s=${s}&d=404`])),
+  });
+}
+
+/** Keeps the selected second-level fields of a stored sub-message (e.g. console_preferences.sort_by). */
+function pickNested(paths: readonly string[], field: string, whole: Record<string, unknown>): Record<string, unknown> {
+  if (paths.includes(field)) return whole;
+  const keys = paths.filter((p) => p.startsWith(`${field}.`)).map((p) => p.split(".")[1]!);
+  return Object.fromEntries(Object.entries(whole).filter(([k]) => keys.some((key) => k === key || k === camel(key))));
+}
+const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** Builds the User message with exactly the fields of `paths` (a mask already normalised by userReadMask). */
+export function toUserMessage(row: UserRow, paths: readonly string[], options: { gravatar: boolean }): User {
+  const user = create(UserSchema, { ids: { userId: row.userId } });
+  const has = (f: string) => selects(paths, f);
+  if (has("created_at")) user.createdAt = ts(row.createdAt);
+  if (has("updated_at")) user.updatedAt = ts(row.updatedAt);
+  user.deletedAt = ts(row.deletedAt); // always copied (B.0.4)
+  if (has("name")) user.name = row.name;
+  if (has("description")) user.description = row.description;
+  if (has("attributes")) user.attributes = Object.fromEntries(row.attributes.map((a) => [a.key, a.value]));
+  if (has("primary_email_address")) user.primaryEmailAddress = row.primaryEmailAddress;
+  if (has("primary_email_address_validated_at")) user.primaryEmailAddressValidatedAt = ts(row.primaryEmailAddressValidatedAt);
+  if (has("contact_info")) {
+    // Contact info is deprecated and never stored: it is the primary e-mail address seen through the old shape.
+    user.primaryEmailAddress = row.primaryEmailAddress;
+    user.primaryEmailAddressValidatedAt = ts(row.primaryEmailAddressValidatedAt);
+    user.contactInfo = [{
+      $typeName: "ttn.lorawan.v3.ContactInfo", contactType: ContactType.OTHER, contactMethod: ContactMethod.EMAIL,
+      value: row.primaryEmailAddress, public: false, validatedAt: ts(row.primaryEmailAddressValidatedAt),
+    }];
+  }
+  if (has("password_updated_at")) user.passwordUpdatedAt = ts(row.passwordUpdatedAt);
+  if (has("require_password_update")) user.requirePasswordUpdate = row.requirePasswordUpdate;
+  if (has("state")) user.state = row.state;
+  if (has("state_description")) user.stateDescription = row.stateDescription;
+  if (has("admin")) user.admin = row.admin;
+  if (has("temporary_password_created_at")) user.temporaryPasswordCreatedAt = ts(row.temporaryPasswordCreatedAt);
+  if (has("temporary_password_expires_at")) user.temporaryPasswordExpiresAt = ts(row.temporaryPasswordExpiresAt);
+  if (has("profile_picture")) {
+    if (row.profilePicture) {
+      const stored = fromJson(PictureSchema, row.profilePicture as JsonValue);
+      user.profilePicture = fromJson(PictureSchema, pickNested(paths, "profile_picture", toJson(PictureSchema, stored) as Record<string, unknown>) as JsonValue);
+    } else if (options.gravatar) {
+      user.profilePicture = gravatar(row.primaryEmailAddress);
+    }
+  }
+  if (has("console_preferences")) {
+    // Upstream always returns an object when the field is selected, even if nothing was stored.
+    const stored = (row.consolePreferences ?? {}) as Record<string, unknown>;
+    user.consolePreferences = fromJson(UserConsolePreferencesSchema, pickNested(paths, "console_preferences", stored) as JsonValue);
+  }
+  return user;
+}
+
+/** The public projection: what any authenticated caller may see; non-public contact info is removed. */
+export function publicOnly(user: User): User {
+  user.contactInfo = user.contactInfo.filter((c) => c.public);
+  // contact_info is synthesised from the e-mail address, which itself is not public.
+  user.primaryEmailAddress = "";
+  user.primaryEmailAddressValidatedAt = undefined;
+  return user;
+}

@@ -1,0 +1,353 @@
+// ttn.lorawan.v3.UserRegistry (spec B.1–B.9): thin handlers over the user rules and the user store.
+import { create, type JsonValue } from "@bufbuild/protobuf";
+import { EmptySchema } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
+import { UsersSchema, type User } from "../../gen/ttn/lorawan/v3/user_pb.js";
+import { UserRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
+import type { Prisma } from "../../prisma/generated/client.js";
+import type { Caller } from "../auth/caller.js";
+import { isAdminWith, requireUserRights, rightsOnUser } from "../auth/user-rights.js";
+import * as errors from "../domain/error-catalog.js";
+import { isReservedUserId, isValidEmail } from "../domain/identifiers.js";
+import { hashPassword, verifyPassword } from "../domain/password-hash.js";
+import { checkPassword } from "../domain/password-policy.js";
+import { Right } from "../domain/rights.js";
+import { randomKey } from "../domain/tokens.js";
+import { ADMIN_ONLY_PATHS, isPublicMask, selects, userReadMask, userUpdateMask } from "../domain/user-paths.js";
+import { renderMail } from "../mail/templates.js";
+import * as raise from "../notifications/raise.js";
+import { isUniqueViolation, page } from "../store/db.js";
+import { isExternalUser } from "../store/external-users.js";
+import { acceptInvitation } from "../store/invitations.js";
+import * as users from "../store/users.js";
+import { callerOf, callerOrAnonymous, setTotalCount, type ServiceDeps } from "./context.js";
+import { date, pictureToJson, preferencesToJson, publicOnly, toUserMessage } from "./user-messages.js";
+
+/** Default lifetime of a temporary password set by an admin through Update (upstream). */
+const ADMIN_TEMPORARY_PASSWORD_TTL_MS = 36 * 3600_000;
+/** What Create returns: every field except secrets and the deprecated contact info. */
+const EVERY_READABLE_PATH = [
+  "admin", "attributes", "console_preferences", "created_at", "deleted_at", "description", "ids", "name",
+  "password_updated_at", "primary_email_address", "primary_email_address_validated_at", "profile_picture",
+  "require_password_update", "state", "state_description", "temporary_password_created_at",
+  "temporary_password_expires_at", "updated_at",
+];
+
+function stateError(caller: Caller) {
+  const user = caller.user;
+  if (!user) return undefined;
+  const description = user.stateDescription;
+  if (user.state === State.REQUESTED) return errors.userRequested({ description });
+  if (user.state === State.REJECTED) return errors.userRejected({ description });
+  if (user.state === State.SUSPENDED) return errors.userSuspended({ description });
+  return undefined;
+}
+
+async function withUniqueness<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (isUniqueViolation(err)) throw errors.alreadyExists();
+    throw err;
+  }
+}
+
+export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry> {
+  const { db, config } = deps;
+  const gravatar = { gravatar: config.profilePicture.useGravatar };
+
+  function pictureColumn(user: User): Prisma.InputJsonValue | undefined {
+    if (!user.profilePicture) return undefined;
+    if (config.profilePicture.disableUpload) throw errors.profilePictureUploadsDisabled();
+    return pictureToJson(user.profilePicture) as Prisma.InputJsonValue;
+  }
+
+  return {
+    async create(req, ctx) {
+      const user = req.user!;
+      const userId = user.ids!.userId;
+      if (isReservedUserId(userId)) throw errors.forbiddenId({ id: userId });
+      const caller = await callerOrAnonymous(deps, ctx); // a bad credential only means "not an admin" here
+      const admin = caller?.isAdmin ?? false;
+      if (!admin && config.registration.invitationRequired && !req.invitationToken) throw errors.invitationTokenRequired();
+      if (!isValidEmail(user.primaryEmailAddress)) throw errors.invalidEmail({ email: user.primaryEmailAddress });
+      if (!admin && !config.registration.enabled) throw errors.userRegistrationDisabled();
+      checkPassword(user.password, userId, config.passwordRequirements);
+
+      const now = new Date();
+      const selfRegistered = !admin;
+      const approval = config.registration.adminApprovalRequired;
+      const data: users.UserWrite = {
+        userId,
+        name: user.name,
+        description: user.description,
+        primaryEmailAddress: user.primaryEmailAddress,
+        passwordHash: await hashPassword(user.password),
+        passwordUpdatedAt: now,
+        profilePicture: pictureColumn(user),
+        consolePreferences: user.consolePreferences ? (preferencesToJson(user.consolePreferences) as Prisma.InputJsonValue) : undefined,
+        // Self-registration cannot choose its own privileges (B.1 step 4).
+        admin: selfRegistered ? false : user.admin,
+        state: selfRegistered ? (approval ? State.REQUESTED : State.APPROVED) : user.state,
+        stateDescription: selfRegistered ? (approval ? "admin approval required" : "") : user.stateDescription,
+        primaryEmailAddressValidatedAt: selfRegistered ? null : date(user.primaryEmailAddressValidatedAt),
+        requirePasswordUpdate: selfRegistered ? false : user.requirePasswordUpdate,
+      };
+      if (!selfRegistered && user.temporaryPassword) {
+        // Upstream stores an admin-given temporary password unhashed and echoes it; we hash it and never echo.
+        data.temporaryPasswordHash = await hashPassword(user.temporaryPassword);
+        data.temporaryPasswordCreatedAt = date(user.temporaryPasswordCreatedAt) ?? now;
+        data.temporaryPasswordExpiresAt = date(user.temporaryPasswordExpiresAt) ?? new Date(now.getTime() + ADMIN_TEMPORARY_PASSWORD_TTL_MS);
+      }
+
+      const row = await withUniqueness(() =>
+        db.$transaction(async (tx) => {
+          const created = await users.createUser(tx, data, user.attributes);
+          if (req.invitationToken) await acceptInvitation(tx, req.invitationToken, created.id, now);
+          return created;
+        }),
+      );
+      deps.logger.info({ user_id: userId, self_registered: selfRegistered }, "user created");
+      raise.userRequested(deps, req, data.state);
+      return toUserMessage(row, EVERY_READABLE_PATH, gravatar);
+    },
+
+    async get(req, ctx) {
+      const userId = req.userIds!.userId;
+      const paths = userReadMask(req.fieldMask?.paths ?? []);
+      const caller = await callerOf(deps, ctx);
+      const held = await rightsOnUser(db, caller, userId);
+      if (held.has(Right.USER_INFO)) {
+        const row = await users.findUser(db, userId);
+        if (!row) throw errors.userNotFound({ user_id: userId });
+        return toUserMessage(row, paths, gravatar);
+      }
+      // Without USER_INFO: public fields only, and only for authenticated, approved (or flagged) callers.
+      if (caller.credential.kind === "anonymous") throw errors.unauthenticated();
+      const blocked = stateError(caller);
+      if (blocked) throw blocked;
+      if (!isPublicMask(paths)) {
+        throw held.size ? errors.insufficientUserRights({ uid: userId, missing: ["RIGHT_USER_INFO"] }) : errors.noUserRights({ uid: userId });
+      }
+      const row = await users.findUser(db, userId);
+      if (!row) throw errors.userNotFound({ user_id: userId });
+      return publicOnly(toUserMessage(row, paths, gravatar));
+    },
+
+    async list(req, ctx) {
+      const caller = await callerOrAnonymous(deps, ctx);
+      if (!caller || !isAdminWith(caller, Right.USER_INFO)) throw errors.permissionDenied();
+      const paths = userReadMask(req.fieldMask?.paths ?? []);
+      const { users: rows, total } = await users.listUsers(db, {
+        where: users.scopeFilter(req.deleted),
+        order: req.order,
+        ...page(req.limit, req.page, config.defaultPageLimit),
+      });
+      setTotalCount(ctx, total);
+      return create(UsersSchema, { users: rows.map((r) => toUserMessage(r, paths, gravatar)) });
+    },
+
+    async update(req, ctx) {
+      const user = req.user!;
+      const userId = user.ids!.userId;
+      const caller = await callerOf(deps, ctx);
+      await requireUserRights(db, caller, userId, [Right.USER_SETTINGS_BASIC]);
+      let paths = userUpdateMask(req.fieldMask?.paths ?? []);
+      const admin = isAdminWith(caller, Right.USER_SETTINGS_BASIC);
+
+      if (paths.includes("primary_email_address") && !isValidEmail(user.primaryEmailAddress)) {
+        throw errors.invalidEmail({ email: user.primaryEmailAddress });
+      }
+      const adminPath = paths.find((p) => ADMIN_ONLY_PATHS.has(p));
+      if (adminPath && !admin) throw errors.updateAdminField({ field: adminPath });
+      if (selects(paths, "contact_info")) {
+        paths = paths.filter((p) => !p.startsWith("contact_info"));
+        ctx.responseHeader.append("warning", "Contact info is deprecated and was not updated; use primary_email_address");
+      }
+
+      const now = new Date();
+      const data: Prisma.UserUncheckedUpdateInput = {};
+      let attributes: Record<string, string> | undefined;
+      const has = (p: string) => paths.includes(p);
+      if (has("name")) data.name = user.name;
+      if (has("description")) data.description = user.description;
+      if (has("attributes")) attributes = user.attributes;
+      if (has("primary_email_address")) {
+        data.primaryEmailAddress = user.primaryEmailAddress;
+        // A changed address is unvalidated again unless an admin changes it (B.4 step 5).
+        if (!admin) data.primaryEmailAddressValidatedAt = null;
+      }
+      if (has("primary_email_address_validated_at")) data.primaryEmailAddressValidatedAt = date(user.primaryEmailAddressValidatedAt);
+      if (has("require_password_update")) data.requirePasswordUpdate = user.requirePasswordUpdate;
+      if (has("state")) {
+        data.state = user.state;
+        data.stateDescription = has("state_description") ? user.stateDescription : "";
+      } else if (has("state_description")) data.stateDescription = user.stateDescription;
+      if (has("admin")) data.admin = user.admin;
+      if (has("temporary_password")) {
+        data.temporaryPasswordHash = user.temporaryPassword ? await hashPassword(user.temporaryPassword) : null;
+        if (!has("temporary_password_created_at")) data.temporaryPasswordCreatedAt = now;
+        if (!has("temporary_password_expires_at")) data.temporaryPasswordExpiresAt = new Date(now.getTime() + ADMIN_TEMPORARY_PASSWORD_TTL_MS);
+      }
+      if (has("temporary_password_created_at")) data.temporaryPasswordCreatedAt = date(user.temporaryPasswordCreatedAt);
+      if (has("temporary_password_expires_at")) data.temporaryPasswordExpiresAt = date(user.temporaryPasswordExpiresAt);
+      if (selects(paths, "profile_picture")) {
+        // Any picture sub-path replaces the whole picture; an unset picture removes it (B.4 step 9).
+        paths = [...paths.filter((p) => !p.startsWith("profile_picture")), "profile_picture"];
+        data.profilePicture = pictureColumn(user) ?? (null as unknown as Prisma.InputJsonValue);
+      }
+
+      const row = await withUniqueness(() =>
+        db.$transaction(async (tx) => {
+          const target = await users.findUser(tx, userId);
+          if (!target) throw errors.userNotFound({ user_id: userId });
+          // The last admin stays an admin, whatever the new value (B.4 step 10, compared by user_id only).
+          if (has("admin") && target.admin && !user.admin && (await users.countActiveAdmins(tx)) <= 1) throw errors.lastAdmin();
+          if (selects(paths, "console_preferences")) data.consolePreferences = mergePreferences(user, paths, target.consolePreferences) as Prisma.InputJsonValue;
+          return users.updateUser(tx, target.id, data, attributes);
+        }),
+      );
+      raise.entityStateChanged(deps, ctx, userId, paths, row);
+      // The response holds the updated fields, never the (hashed) temporary password.
+      return toUserMessage(row, userReadMask(paths.filter((p) => p !== "temporary_password")), gravatar);
+    },
+
+    async createTemporaryPassword(req) {
+      const userId = req.userIds!.userId;
+      const secret = randomKey();
+      const hash = await hashPassword(secret);
+      const now = new Date();
+      const target = await users.findUserSecrets(db, userId);
+      if (!target) throw errors.userNotFound({ user_id: userId });
+      if (await isExternalUser(db, target.id)) throw errors.externalUser(); // they sign in at their provider (B.4)
+      // One conditional write: a still-valid temporary password cannot be replaced, even by parallel requests.
+      const { count } = await db.user.updateMany({
+        where: { id: target.id, deletedAt: null, OR: [{ temporaryPasswordExpiresAt: null }, { temporaryPasswordExpiresAt: { lte: now } }] },
+        data: {
+          temporaryPasswordHash: hash,
+          temporaryPasswordCreatedAt: now,
+          temporaryPasswordExpiresAt: new Date(now.getTime() + config.temporaryPasswordTtlMs),
+          updatedAt: now,
+        },
+      });
+      if (!count) throw errors.temporaryPasswordStillValid();
+      const link = `${config.publicUrl}/update-password?user=${encodeURIComponent(userId)}&current=${encodeURIComponent(secret)}`;
+      await deps.mail.enqueue("temporary_password", renderMail("temporary_password", target.primaryEmailAddress, {
+        network: "The Things Stack", greeting: target.name || userId, user_id: userId, temporary_password: secret,
+        ttl: describeDuration(config.temporaryPasswordTtlMs), link,
+      }));
+      deps.logger.info({ user_id: userId }, "temporary password created"); // never the password itself
+      return create(EmptySchema);
+    },
+
+    async updatePassword(req) {
+      const userId = req.userIds!.userId;
+      checkPassword(req.new, userId, config.passwordRequirements);
+      if (req.old === req.new) throw errors.passwordEqualsOld();
+      const target = await users.findUserSecrets(db, userId);
+      if (!target) throw errors.userNotFound({ user_id: userId });
+
+      // Verify outside the transaction: hashing takes tens of milliseconds and must not hold a connection.
+      // Guesses here count against the same per-user limit as logins.
+      let usedTemporary = false;
+      const verified = await deps.passwordAttempts.check({ userId }, async () => {
+        if (await verifyPassword(target.passwordHash, req.old)) return true;
+        usedTemporary = Boolean(target.temporaryPasswordHash && (await verifyPassword(target.temporaryPasswordHash, req.old)));
+        return usedTemporary;
+      });
+      if (!verified) {
+        deps.logger.info({ user_id: userId }, "incorrect password on password change");
+        throw errors.oldPassword();
+      }
+      if (usedTemporary && (!target.temporaryPasswordExpiresAt || target.temporaryPasswordExpiresAt <= new Date())) {
+        throw errors.temporaryPasswordExpired();
+      }
+      // After the password check, so only the account holder learns the account is linked (B.4).
+      if (await isExternalUser(db, target.id)) throw errors.externalUser();
+      const newHash = await hashPassword(req.new);
+      const now = new Date();
+      await db.$transaction(async (tx) => {
+        // Conditional on the hashes we verified against, so a concurrent change cannot be overwritten blindly.
+        const { count } = await tx.user.updateMany({
+          where: { id: target.id, deletedAt: null, passwordHash: target.passwordHash, temporaryPasswordHash: target.temporaryPasswordHash },
+          data: {
+            passwordHash: newHash, passwordUpdatedAt: now, requirePasswordUpdate: false, updatedAt: now,
+            ...(usedTemporary ? { temporaryPasswordHash: null, temporaryPasswordCreatedAt: null, temporaryPasswordExpiresAt: null } : {}),
+          },
+        });
+        if (!count) throw errors.oldPassword();
+        if (req.revokeAllAccess) await users.deleteUserSessions(tx, target.id);
+      });
+      deps.logger.info({ user_id: userId, revoke_all_access: req.revokeAllAccess }, "password changed");
+      raise.passwordChanged(deps, userId);
+      return create(EmptySchema);
+    },
+
+    async delete(req, ctx) {
+      const userId = req.userId;
+      await requireUserRights(db, await callerOf(deps, ctx), userId, [Right.USER_DELETE]);
+      await db.$transaction(async (tx) => {
+        const target = await users.findUser(tx, userId);
+        if (!target) throw errors.userNotFound({ user_id: userId });
+        if (target.admin && (await users.countActiveAdmins(tx)) <= 1) throw errors.lastAdmin();
+        await users.deleteUserSessions(tx, target.id);
+        await tx.user.update({ where: { id: target.id }, data: { deletedAt: new Date() } });
+      });
+      deps.logger.info({ user_id: userId }, "user deleted");
+      return create(EmptySchema);
+    },
+
+    async restore(req, ctx) {
+      const userId = req.userId;
+      await requireUserRights(db, await callerOf(deps, ctx), userId, [Right.USER_DELETE], "any");
+      await withUniqueness(() =>
+        db.$transaction(async (tx) => {
+          const target = await users.findUser(tx, userId, "deleted");
+          if (!target) throw errors.userNotFound({ user_id: userId });
+          if (Date.now() - target.deletedAt!.getTime() > config.restoreWindowMs) throw errors.restoreWindowExpired();
+          await tx.user.update({ where: { id: target.id }, data: { deletedAt: null } });
+        }),
+      );
+      deps.logger.info({ user_id: userId }, "user restored");
+      return create(EmptySchema);
+    },
+
+    async purge(req, ctx) {
+      const userId = req.userId;
+      const caller = await callerOrAnonymous(deps, ctx);
+      if (!caller || !isAdminWith(caller, Right.USER_DELETE)) throw errors.adminsPurgeUsers();
+      const target = await users.findUser(db, userId, "any");
+      if (!target) throw errors.userNotFound({ user_id: userId });
+      await users.purgeUser(db, target.id);
+      deps.logger.info({ user_id: userId }, "user purged");
+      return create(EmptySchema);
+    },
+  };
+}
+
+/**
+ * console_preferences: the whole message, or its second-level fields one by one (deeper paths are accepted
+ * and ignored, as upstream).
+ */
+function mergePreferences(user: User, paths: readonly string[], stored?: unknown): JsonValue {
+  const given = (user.consolePreferences ? preferencesToJson(user.consolePreferences) : {}) as Record<string, JsonValue>;
+  if (paths.includes("console_preferences")) return given;
+  const merged = { ...((stored ?? {}) as Record<string, JsonValue>) };
+  for (const [path, key] of [
+    ["console_preferences.console_theme", "consoleTheme"],
+    ["console_preferences.dashboard_layouts", "dashboardLayouts"],
+    ["console_preferences.sort_by", "sortBy"],
+  ] as const) {
+    if (!paths.includes(path)) continue;
+    if (key in given) merged[key] = given[key]!;
+    else delete merged[key];
+  }
+  return merged;
+}
+
+function describeDuration(ms: number): string {
+  const hours = ms / 3600_000;
+  if (Number.isInteger(hours)) return hours === 1 ? "1 hour" : `${hours} hours`;
+  return `${Math.round(ms / 60_000)} minutes`;
+}

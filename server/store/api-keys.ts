@@ -1,0 +1,60 @@
+import type { Prisma } from "../../prisma/generated/client.js";
+import type { Db } from "./db.js";
+
+/** Key metadata; the secret's digest is only read by `findApiKeyForAuth`. */
+export const apiKeyColumns = {
+  id: true, name: true, rights: true, expiresAt: true, createdAt: true, updatedAt: true,
+} satisfies Prisma.ApiKeySelect;
+
+export type ApiKeyRow = Prisma.ApiKeyGetPayload<{ select: typeof apiKeyColumns }>;
+
+export function createApiKey(
+  db: Db,
+  data: { id: string; secretHash: string; name: string; rights: number[]; userId: string; expiresAt: Date | null },
+): Promise<ApiKeyRow> {
+  return db.apiKey.create({ data, select: apiKeyColumns });
+}
+
+/** Everything authentication needs in one round trip: the key, its digest and its owner's state. */
+export function findApiKeyForAuth(db: Db, id: string) {
+  return db.apiKey.findUnique({
+    where: { id },
+    select: {
+      ...apiKeyColumns,
+      secretHash: true,
+      user: { select: { id: true, userId: true, admin: true, state: true, stateDescription: true, deletedAt: true, primaryEmailAddressValidatedAt: true } },
+    },
+  });
+}
+
+export function findUserApiKey(db: Db, userInternalId: string, id: string): Promise<ApiKeyRow | null> {
+  return db.apiKey.findFirst({ where: { id, userId: userInternalId }, select: apiKeyColumns });
+}
+
+const ORDER_FIELDS = { api_key_id: "id", name: "name", created_at: "createdAt", expires_at: "expiresAt" } as const;
+
+export async function listUserApiKeys(
+  db: Db,
+  userInternalId: string,
+  options: { order: string; take: number; skip: number },
+): Promise<{ keys: ApiKeyRow[]; total: number }> {
+  const desc = options.order.startsWith("-");
+  const field = ORDER_FIELDS[(desc ? options.order.slice(1) : options.order) as keyof typeof ORDER_FIELDS] ?? "id";
+  const dir = desc ? "desc" : "asc";
+  const orderBy: Prisma.ApiKeyOrderByWithRelationInput[] = field === "id" ? [{ id: dir }] : [{ [field]: dir }, { id: dir }];
+  const where = { userId: userInternalId };
+  const [keys, total] = await Promise.all([
+    db.apiKey.findMany({ where, orderBy, take: options.take, skip: options.skip, select: apiKeyColumns }),
+    db.apiKey.count({ where }),
+  ]);
+  return { keys, total };
+}
+
+export function updateApiKey(db: Db, id: string, data: Prisma.ApiKeyUpdateInput): Promise<ApiKeyRow> {
+  return db.apiKey.update({ where: { id }, data, select: apiKeyColumns });
+}
+
+export async function deleteUserApiKey(db: Db, userInternalId: string, id: string): Promise<boolean> {
+  const { count } = await db.apiKey.deleteMany({ where: { id, userId: userInternalId } });
+  return count > 0;
+}

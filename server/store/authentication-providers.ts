@@ -1,0 +1,67 @@
+// Authentication providers (spec A.4 context, B.4). The configuration column holds the OIDC client secret, so
+// callers that answer clients must blank it (see services/authentication-provider-registry.ts).
+import type { Prisma } from "../../prisma/generated/client.js";
+import type { Db } from "./db.js";
+
+/** Stored shape of AuthenticationProvider.configuration; empty when the provider has no configuration yet. */
+export interface ProviderConfiguration {
+  oidc?: { clientId: string; clientSecret: string; providerUrl: string };
+}
+
+export const providerColumns = {
+  id: true, providerId: true, name: true, allowRegistrations: true, configuration: true, createdAt: true, updatedAt: true,
+} satisfies Prisma.AuthenticationProviderSelect;
+
+export type ProviderRow = Prisma.AuthenticationProviderGetPayload<{ select: typeof providerColumns }>;
+
+export interface ProviderWrite {
+  providerId: string;
+  name: string;
+  allowRegistrations: boolean;
+  configuration: ProviderConfiguration;
+}
+
+export function createProvider(db: Db, data: ProviderWrite): Promise<ProviderRow> {
+  return db.authenticationProvider.create({
+    data: { ...data, configuration: data.configuration as Prisma.InputJsonValue },
+    select: providerColumns,
+  });
+}
+
+export function findProvider(db: Db, providerId: string): Promise<ProviderRow | null> {
+  return db.authenticationProvider.findUnique({ where: { providerId }, select: providerColumns });
+}
+
+const ORDER_FIELDS = { provider_id: "providerId", name: "name", created_at: "createdAt" } as const;
+
+/** Default order: created_at, then id (spec 0.5 [R]). */
+export async function listProviders(
+  db: Db, options: { order: string; take: number; skip: number },
+): Promise<{ providers: ProviderRow[]; total: number }> {
+  const desc = options.order.startsWith("-");
+  const field = ORDER_FIELDS[(desc ? options.order.slice(1) : options.order) as keyof typeof ORDER_FIELDS] ?? "createdAt";
+  const dir = desc ? "desc" : "asc";
+  const orderBy: Prisma.AuthenticationProviderOrderByWithRelationInput[] = [{ [field]: dir }, { id: dir }];
+  const [providers, total] = await Promise.all([
+    db.authenticationProvider.findMany({ orderBy, take: options.take, skip: options.skip, select: providerColumns }),
+    db.authenticationProvider.count(),
+  ]);
+  return { providers, total };
+}
+
+export function updateProvider(
+  db: Db, internalId: string, data: Partial<Omit<ProviderWrite, "providerId">>,
+): Promise<ProviderRow> {
+  const { configuration, ...rest } = data;
+  return db.authenticationProvider.update({
+    where: { id: internalId },
+    data: { ...rest, ...(configuration ? { configuration: configuration as Prisma.InputJsonValue } : {}), updatedAt: new Date() },
+    select: providerColumns,
+  });
+}
+
+/** Hard delete; the provider's external-user links go with it through ON DELETE CASCADE. */
+export async function deleteProvider(db: Db, providerId: string): Promise<boolean> {
+  const { count } = await db.authenticationProvider.deleteMany({ where: { providerId } });
+  return count > 0;
+}

@@ -1,0 +1,22 @@
+import type { Prisma, PrismaClient } from "../../prisma/generated/client.js";
+
+/** A client or an open transaction: repositories accept either, so callers decide what is atomic. */
+export type Db = PrismaClient | Prisma.TransactionClient;
+
+/** True for a unique-constraint violation, however the driver adapter reports it. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string; originalCode?: string }; meta?: { driverAdapterError?: { cause?: { originalCode?: string; kind?: string } } } };
+  return (
+    e?.code === "P2002" ||
+    e?.cause?.code === "23505" ||
+    e?.cause?.originalCode === "23505" ||
+    e?.meta?.driverAdapterError?.cause?.originalCode === "23505" ||
+    e?.meta?.driverAdapterError?.cause?.kind === "UniqueConstraintViolation"
+  );
+}
+
+/** Offset pagination shared by every list call: limit 0 means the configured default, page 0 means 1. */
+export function page(limit: number, pageNumber: number, defaultLimit: number): { take: number; skip: number } {
+  const take = limit || defaultLimit;
+  return { take, skip: (Math.max(pageNumber, 1) - 1) * take };
+}

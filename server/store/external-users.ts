@@ -1,0 +1,41 @@
+// Links between local users and their accounts at an authentication provider (spec B.4).
+import type { Prisma } from "../../prisma/generated/client.js";
+import type { Db } from "./db.js";
+
+/** A link with the public IDs of both ends, which is all the wire message needs. */
+export const externalUserColumns = {
+  externalId: true, createdAt: true, updatedAt: true,
+  user: { select: { userId: true } },
+  provider: { select: { providerId: true } },
+} satisfies Prisma.ExternalUserSelect;
+
+export type ExternalUserRow = Prisma.ExternalUserGetPayload<{ select: typeof externalUserColumns }>;
+
+/** Internal ids of user and provider; uniqueness of (provider, external_id) and (provider, user) is the database's. */
+export function createExternalUser(
+  db: Db, data: { userId: string; providerId: string; externalId: string },
+): Promise<ExternalUserRow> {
+  return db.externalUser.create({ data, select: externalUserColumns });
+}
+
+/** Lookups by public IDs; a soft-deleted user keeps its links (spec B.4). */
+export function findByUserId(db: Db, providerId: string, userId: string): Promise<ExternalUserRow | null> {
+  return db.externalUser.findFirst({
+    where: { provider: { providerId }, user: { userId } },
+    select: externalUserColumns,
+  });
+}
+
+export function findByExternalId(db: Db, providerId: string, externalId: string): Promise<ExternalUserRow | null> {
+  return db.externalUser.findFirst({ where: { provider: { providerId }, externalId }, select: externalUserColumns });
+}
+
+export async function deleteByExternalId(db: Db, providerId: string, externalId: string): Promise<boolean> {
+  const { count } = await db.externalUser.deleteMany({ where: { provider: { providerId }, externalId } });
+  return count > 0;
+}
+
+/** Users linked to any provider sign in there, not with a password here (spec B.4, consequences). */
+export async function isExternalUser(db: Db, userInternalId: string): Promise<boolean> {
+  return (await db.externalUser.count({ where: { userId: userInternalId } })) > 0;
+}

@@ -1,0 +1,88 @@
+// User sessions and login tokens. The session secret's digest is only read by `findSessionForAuth`.
+import type { Prisma } from "../../prisma/generated/client.js";
+import type { Db } from "./db.js";
+
+export const sessionColumns = {
+  id: true, expiresAt: true, lastSeenAt: true, createdAt: true, updatedAt: true,
+} satisfies Prisma.UserSessionSelect;
+
+export type SessionRow = Prisma.UserSessionGetPayload<{ select: typeof sessionColumns }>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Session IDs are UUIDs; anything else cannot exist and must not reach the database (it would fail there). */
+export const isSessionId = (id: string): boolean => UUID.test(id);
+
+export function createSession(db: Db, data: { userId: string; secretHash: string; expiresAt: Date; createdAt: Date }): Promise<SessionRow> {
+  return db.userSession.create({ data: { ...data, lastSeenAt: data.createdAt }, select: sessionColumns });
+}
+
+/** The session, its digest and its owner in one round trip. */
+export function findSessionForAuth(db: Db, id: string) {
+  if (!isSessionId(id)) return Promise.resolve(null);
+  return db.userSession.findUnique({
+    where: { id },
+    select: {
+      ...sessionColumns,
+      secretHash: true,
+      user: { select: { id: true, userId: true, admin: true, state: true, stateDescription: true, deletedAt: true } },
+    },
+  });
+}
+
+export type SessionForAuth = NonNullable<Awaited<ReturnType<typeof findSessionForAuth>>>;
+
+/** Records use; `updated_at` is left alone because upstream never touches it after creation. */
+export async function touchSession(db: Db, id: string, lastSeenAt: Date, expiresAt: Date): Promise<void> {
+  await db.userSession.updateMany({ where: { id }, data: { lastSeenAt, expiresAt } });
+}
+
+export async function listUserSessions(
+  db: Db,
+  userInternalId: string,
+  options: { order: string; take: number; skip: number },
+): Promise<{ sessions: SessionRow[]; total: number }> {
+  const desc = options.order.startsWith("-");
+  const dir = desc ? "desc" : "asc";
+  // Orders are "", created_at and -created_at (validated); "" sorts by creation too (spec [R]), id breaks ties.
+  const orderBy: Prisma.UserSessionOrderByWithRelationInput[] = [{ createdAt: dir }, { id: dir }];
+  const where = { userId: userInternalId };
+  const [sessions, total] = await Promise.all([
+    db.userSession.findMany({ where, orderBy, take: options.take, skip: options.skip, select: sessionColumns }),
+    db.userSession.count({ where }),
+  ]);
+  return { sessions, total };
+}
+
+/** Deletes the session only when it belongs to that user; false when there was nothing to delete. */
+export async function deleteUserSession(db: Db, userInternalId: string, id: string): Promise<boolean> {
+  if (!isSessionId(id)) return false;
+  const { count } = await db.userSession.deleteMany({ where: { id, userId: userInternalId } });
+  return count > 0;
+}
+
+export type LoginTokenOutcome = { userId: string } | { failure: "not_found" | "expired" | "used" };
+
+/**
+ * Marks the token used with one conditional write, so two parallel redemptions cannot both succeed; only when
+ * that write matched nothing is the row read, to say why.
+ */
+export async function consumeLoginToken(db: Db, tokenHash: string, now: Date): Promise<LoginTokenOutcome> {
+  const { count } = await db.loginToken.updateMany({
+    where: { tokenHash, used: false, expiresAt: { gt: now } },
+    data: { used: true, updatedAt: now },
+  });
+  const row = await db.loginToken.findUnique({ where: { tokenHash }, select: { userId: true, used: true, expiresAt: true } });
+  if (count === 1 && row) return { userId: row.userId };
+  if (!row) return { failure: "not_found" };
+  if (row.expiresAt <= now) return { failure: "expired" };
+  return { failure: "used" };
+}
+
+/** What starting a session needs to know about a user found by internal ID (e.g. a login token's owner). */
+export function findSessionOwner(db: Db, userInternalId: string) {
+  return db.user.findUnique({
+    where: { id: userInternalId },
+    select: { id: true, userId: true, state: true, stateDescription: true, deletedAt: true },
+  });
+}

@@ -1,0 +1,109 @@
+// EntityRegistrySearch.SearchUsers over the user table (spec B.17). Substring filters are
+// `lower(column) LIKE lower('%…%')`, answered by the trigram indexes on lower(user_id) and lower(name); the
+// description match is full-text, answered by users_description_fts_idx (migration user_search_indexes).
+// The ID page is parameterised raw SQL (Prisma's builder cannot express the expression predicates the indexes
+// need, nor the plan choice below); the rows are then loaded with the usual user columns, in page order.
+import { Prisma } from "../../prisma/generated/client.js";
+import type { Db } from "./db.js";
+import { USER_ORDER_FIELDS, userColumns, type UserRow } from "./users.js";
+
+export interface UserSearch {
+  /** user_id or name contains it, or the description matches it (full-text). */
+  query: string;
+  idContains: string;
+  nameContains: string;
+  descriptionContains: string;
+  /** Every pair must match: an attribute with that key whose value contains the value. */
+  attributesContain: Record<string, string>;
+  /** State is any of these; empty means any state. */
+  states: number[];
+  /** Only soft-deleted users instead of only live ones. */
+  deleted: boolean;
+  /** "" or a USER_ORDER_FIELDS key, optionally prefixed with "-". */
+  order: string;
+  take: number;
+  skip: number;
+}
+
+/** `%`, `_` and the escape character itself match literally (LIKE's default escape is the backslash). */
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, "\\$&");
+const containsPattern = (s: string) => `%${escapeLike(s)}%`;
+
+const idContains = (q: string) => Prisma.sql`lower(u."user_id") LIKE lower(${containsPattern(q)})`;
+const nameContains = (q: string) => Prisma.sql`lower(u."name") LIKE lower(${containsPattern(q)})`;
+// The expression must equal the index's, config name included, for the planner to use it.
+const descriptionMatches = (q: string) =>
+  Prisma.sql`to_tsvector('english', u."description") @@ websearch_to_tsquery('english', ${q})`;
+
+function whereClause(s: UserSearch): Prisma.Sql {
+  const conditions: Prisma.Sql[] = [s.deleted ? Prisma.sql`u."deleted_at" IS NOT NULL` : Prisma.sql`u."deleted_at" IS NULL`];
+  if (s.query) conditions.push(Prisma.sql`(${idContains(s.query)} OR ${nameContains(s.query)} OR ${descriptionMatches(s.query)})`);
+  if (s.idContains) conditions.push(idContains(s.idContains));
+  if (s.nameContains) conditions.push(nameContains(s.nameContains));
+  if (s.descriptionContains) conditions.push(descriptionMatches(s.descriptionContains));
+  // One EXISTS per pair, each free to match its own attribute row (upstream wanted one row to match every key).
+  for (const [key, value] of Object.entries(s.attributesContain)) {
+    conditions.push(Prisma.sql`EXISTS (SELECT 1 FROM "user_attributes" a
+      WHERE a."user_id" = u."id" AND a."key" = ${key} AND lower(a."value") LIKE lower(${containsPattern(value)}))`);
+  }
+  if (s.states.length) conditions.push(Prisma.sql`u."state" IN (${Prisma.join(s.states)})`);
+  return Prisma.join(conditions, " AND ");
+}
+
+/** ORDER BY <field> <dir>, user_id <dir> (B.0.5) over table alias `t`; the order keys are the column names. */
+function orderOf(order: string): { column: string; by: (t: string) => Prisma.Sql } {
+  const desc = order.startsWith("-");
+  const field = desc ? order.slice(1) : order;
+  const column = field in USER_ORDER_FIELDS ? field : "user_id";
+  const dir = desc ? "DESC" : "ASC";
+  return {
+    column,
+    by: (t) => Prisma.raw(column === "user_id" ? `${t}."user_id" ${dir}` : `${t}."${column}" ${dir}, ${t}."user_id" ${dir}`),
+  };
+}
+
+const isTextual = (s: UserSearch) =>
+  Boolean(s.query || s.idContains || s.nameContains || s.descriptionContains || Object.keys(s.attributesContain).length);
+
+/**
+ * The page of matching internal IDs and the number of matches. Two plans, because the planner cannot estimate
+ * substring and full-text selectivity: given an ORDER BY … LIMIT it may walk the user_id index and test every
+ * row (seconds on a million users) instead of asking the trigram/full-text indexes for the few matches.
+ * - Text filters: collect the matches first (MATERIALIZED keeps the planner from reordering that), then sort
+ *   and count them in the same pass.
+ * - Otherwise (state / deleted only): the ordered index scan stops after one page, and the count is an
+ *   index-only scan (users_state_active_idx).
+ */
+async function matchingPage(db: Db, search: UserSearch, where: Prisma.Sql): Promise<{ ids: string[]; total: number }> {
+  const order = orderOf(search.order);
+  const count = async () => {
+    const [row] = await db.$queryRaw<{ total: bigint | number }[]>`SELECT count(*) AS total FROM "users" u WHERE ${where}`;
+    return Number(row?.total ?? 0);
+  };
+  if (isTextual(search)) {
+    const extra = order.column === "user_id" ? Prisma.empty : Prisma.raw(`, u."${order.column}"`);
+    const rows = await db.$queryRaw<{ id: string; total: bigint | number }[]>`
+      WITH m AS MATERIALIZED (SELECT u."id", u."user_id"${extra} FROM "users" u WHERE ${where})
+      SELECT m."id", count(*) OVER () AS total FROM m
+      ORDER BY ${order.by("m")} LIMIT ${search.take} OFFSET ${search.skip}`;
+    // A page past the end has no row to carry the total.
+    const total = rows.length ? Number(rows[0]!.total) : search.skip ? await count() : 0;
+    return { ids: rows.map((r) => r.id), total };
+  }
+  const [rows, total] = await Promise.all([
+    db.$queryRaw<{ id: string }[]>`SELECT u."id" FROM "users" u WHERE ${where}
+      ORDER BY ${order.by("u")} LIMIT ${search.take} OFFSET ${search.skip}`,
+    count(),
+  ]);
+  return { ids: rows.map((r) => r.id), total };
+}
+
+/** One page of matching users in the requested order, and the number of matches before paging. */
+export async function searchUsers(db: Db, search: UserSearch): Promise<{ users: UserRow[]; total: number }> {
+  const { ids, total } = await matchingPage(db, search, whereClause(search));
+  if (!ids.length) return { users: [], total };
+  const rows = await db.user.findMany({ where: { id: { in: ids } }, select: userColumns });
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  // A row deleted between the two queries is simply left out.
+  return { users: ids.flatMap((id) => byId.get(id) ?? []), total };
+}

@@ -1,0 +1,97 @@
+import type { Prisma } from "../../prisma/generated/client.js";
+import type { Db } from "./db.js";
+
+/** Every column except secrets. Password and temporary-password hashes are only read by `findUserSecrets`. */
+export const userColumns = {
+  id: true, userId: true, name: true, description: true, primaryEmailAddress: true,
+  primaryEmailAddressValidatedAt: true, passwordUpdatedAt: true, requirePasswordUpdate: true, state: true,
+  stateDescription: true, admin: true, temporaryPasswordCreatedAt: true, temporaryPasswordExpiresAt: true,
+  profilePicture: true, consolePreferences: true, createdAt: true, updatedAt: true, deletedAt: true,
+  attributes: { select: { key: true, value: true } },
+} satisfies Prisma.UserSelect;
+
+export type UserRow = Prisma.UserGetPayload<{ select: typeof userColumns }>;
+export type UserScope = "active" | "deleted" | "any";
+
+const scoped = (scope: UserScope): Prisma.UserWhereInput =>
+  scope === "active" ? { deletedAt: null } : scope === "deleted" ? { deletedAt: { not: null } } : {};
+
+export function findUser(db: Db, userId: string, scope: UserScope = "active"): Promise<UserRow | null> {
+  return db.user.findFirst({ where: { userId, ...scoped(scope) }, select: userColumns });
+}
+
+/** The hashes needed to check a password; never part of a user read. */
+export function findUserSecrets(db: Db, userId: string) {
+  return db.user.findFirst({
+    where: { userId, deletedAt: null },
+    select: {
+      id: true, userId: true, passwordHash: true, temporaryPasswordHash: true, temporaryPasswordExpiresAt: true,
+      primaryEmailAddress: true, name: true, state: true, admin: true,
+    },
+  });
+}
+
+export type UserWrite = Omit<Prisma.UserUncheckedCreateInput, "attributes" | "id">;
+
+export function createUser(db: Db, data: UserWrite, attributes: Record<string, string>): Promise<UserRow> {
+  return db.user.create({
+    data: { ...data, attributes: { create: Object.entries(attributes).map(([key, value]) => ({ key, value })) } },
+    select: userColumns,
+  });
+}
+
+/** Updates columns and, when given, replaces the whole attribute map (upstream semantics). */
+export async function updateUser(
+  db: Db,
+  id: string,
+  data: Prisma.UserUncheckedUpdateInput,
+  attributes?: Record<string, string>,
+): Promise<UserRow> {
+  if (attributes) {
+    await db.userAttribute.deleteMany({ where: { userId: id } });
+    await db.userAttribute.createMany({ data: Object.entries(attributes).map(([key, value]) => ({ userId: id, key, value })) });
+  }
+  // An empty update still bumps updated_at, as upstream does for an empty field mask.
+  return db.user.update({ where: { id }, data: { ...data, updatedAt: new Date() }, select: userColumns });
+}
+
+export const USER_ORDER_FIELDS = {
+  user_id: "userId", name: "name", primary_email_address: "primaryEmailAddress", state: "state", admin: "admin",
+  created_at: "createdAt",
+} as const;
+
+/** `order` is "" or one of USER_ORDER_FIELDS, optionally prefixed with "-"; user_id breaks ties in the same direction. */
+export function userOrder(order: string): Prisma.UserOrderByWithRelationInput[] {
+  const desc = order.startsWith("-");
+  const field = USER_ORDER_FIELDS[(desc ? order.slice(1) : order) as keyof typeof USER_ORDER_FIELDS] ?? "userId";
+  const dir = desc ? "desc" : "asc";
+  return field === "userId" ? [{ userId: dir }] : [{ [field]: dir }, { userId: dir }];
+}
+
+export async function listUsers(
+  db: Db,
+  options: { where: Prisma.UserWhereInput; order: string; take: number; skip: number },
+): Promise<{ users: UserRow[]; total: number }> {
+  const [users, total] = await Promise.all([
+    db.user.findMany({ where: options.where, orderBy: userOrder(options.order), take: options.take, skip: options.skip, select: userColumns }),
+    db.user.count({ where: options.where }),
+  ]);
+  return { users, total };
+}
+
+export function scopeFilter(deleted: boolean): Prisma.UserWhereInput {
+  return scoped(deleted ? "deleted" : "active");
+}
+
+export function countActiveAdmins(db: Db): Promise<number> {
+  return db.user.count({ where: { admin: true, deletedAt: null } });
+}
+
+export function deleteUserSessions(db: Db, internalId: string) {
+  return db.userSession.deleteMany({ where: { userId: internalId } });
+}
+
+/** Hard delete: API keys, sessions, tokens, attributes and links go with it through ON DELETE CASCADE. */
+export function purgeUser(db: Db, internalId: string) {
+  return db.user.delete({ where: { id: internalId } });
+}

@@ -1,0 +1,32 @@
+import type http from "node:http";
+import type http2 from "node:http2";
+import { cors } from "@connectrpc/connect";
+
+type Req = http.IncomingMessage | http2.Http2ServerRequest;
+type Res = http.ServerResponse | http2.Http2ServerResponse;
+
+const ALLOW_HEADERS = [...cors.allowedHeaders, "Authorization"].join(", ");
+const EXPOSE_HEADERS = [...cors.exposedHeaders, "X-Total-Count", "Warning"].join(", ");
+
+/**
+ * CORS for the configured browser origins only. Credentials are allowed so a console on another origin can use
+ * the session cookie; that is safe only because the origin list is explicit ("*" never echoes credentials).
+ * Returns true when the request was a preflight and has been answered.
+ */
+export function handleCors(req: Req, res: Res, allowed: readonly string[]): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return false;
+  res.setHeader("Vary", "Origin");
+  const wildcard = allowed.includes("*");
+  if (!wildcard && !allowed.includes(origin)) return false;
+  res.setHeader("Access-Control-Allow-Origin", wildcard ? "*" : origin);
+  if (!wildcard) res.setHeader("Access-Control-Allow-Credentials", "true");
+  res.setHeader("Access-Control-Expose-Headers", EXPOSE_HEADERS);
+  if (req.method !== "OPTIONS" || !req.headers["access-control-request-method"]) return false;
+  res.setHeader("Access-Control-Allow-Methods", cors.allowedMethods.join(", "));
+  res.setHeader("Access-Control-Allow-Headers", ALLOW_HEADERS);
+  res.setHeader("Access-Control-Max-Age", "7200");
+  res.statusCode = 204;
+  res.end();
+  return true;
+}
