@@ -1,0 +1,77 @@
+// The account endpoints (`/oauth/api/*`): password and login-token login start a browser session (the
+// HttpOnly `_session` cookie, which then authenticates RPCs from the same origin), logout ends it, `me` shows it.
+import { fromJson } from "@bufbuild/protobuf";
+import { UserSchema, type User } from "../gen/ttn/lorawan/v3/user_pb.js";
+import { Code, IdentityError } from "./errors.js";
+
+export interface AccountClientOptions {
+  /** The server's URL; "" (or omitted) means the page's own origin. */
+  baseUrl?: string;
+  /** Defaults to "include" so the cookie is stored and sent. */
+  credentials?: RequestCredentials;
+  fetch?: typeof globalThis.fetch;
+}
+
+export interface AccountSession {
+  user: User;
+  loggedInAt: Date;
+  sessionId: string;
+}
+
+export interface AccountClient {
+  /** Throws IdentityError, e.g. `pkg/account:no_user_id_password_match` or a rate-limit error with `retry_after`. */
+  login(userId: string, password: string): Promise<void>;
+  tokenLogin(token: string): Promise<void>;
+  logout(): Promise<void>;
+  /** The logged-in user, or undefined when there is no valid session. */
+  me(): Promise<AccountSession | undefined>;
+}
+
+export function createAccountClient(options: AccountClientOptions = {}): AccountClient {
+  const base = (options.baseUrl ?? "").replace(/\/+$/, "");
+  const credentials = options.credentials ?? "include";
+  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+
+  async function call(method: "GET" | "POST", path: string, body?: Record<string, string>): Promise<unknown> {
+    const res = await doFetch(`${base}/oauth/api/${path}`, {
+      method,
+      credentials,
+      headers: body ? { "content-type": "application/json", accept: "application/json" } : { accept: "application/json" },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (!res.ok) throw IdentityError.fromHttp(res.status, json ?? { message: text });
+    return json;
+  }
+
+  return {
+    async login(userId, password) {
+      await call("POST", "auth/login", { user_id: userId, password });
+    },
+    async tokenLogin(token) {
+      await call("POST", "auth/token-login", { token });
+    },
+    async logout() {
+      await call("POST", "auth/logout");
+    },
+    async me() {
+      try {
+        const body = (await call("GET", "me")) as { user: unknown; logged_in_at: string; session_id: string };
+        return {
+          user: fromJson(UserSchema, body.user as never, { ignoreUnknownFields: true }),
+          loggedInAt: new Date(body.logged_in_at),
+          sessionId: body.session_id,
+        };
+      } catch (err) {
+        if (err instanceof IdentityError && err.code === Code.Unauthenticated) return undefined;
+        throw err;
+      }
+    },
+  };
+}

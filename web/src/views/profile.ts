@@ -1,0 +1,68 @@
+// The user's own profile (name, description, e-mail) and password.
+import type { Console } from "../app.js";
+import { clearErrors, field, flash, h, input, onSubmit } from "../dom.js";
+
+const PROFILE_PATHS = ["name", "description", "primary_email_address"] as const;
+
+const PASSWORD_ERRORS = Object.fromEntries([
+  "password_strength_min_length", "password_strength_max_length", "password_strength_uppercase", "password_strength_digits",
+  "password_strength_special", "password_contains_user_id", "common_password", "password_equals_old",
+].map((name) => [`pkg/identityserver:${name}`, "new"]));
+
+export async function profileView(app: Console, root: HTMLElement): Promise<void> {
+  const userIds = { userId: app.userId };
+  const user = await app.client.users.get({ userIds, fieldMask: { paths: [...PROFILE_PATHS, "created_at", "state", "admin"] } });
+
+  const name = input("name", { value: user.name, autocomplete: "name" });
+  const description = h("textarea", { name: "description", rows: 3 }, user.description);
+  const email = input("primary_email_address", { type: "email", value: user.primaryEmailAddress, autocomplete: "email" });
+  const profile = onSubmit(
+    h("form", { class: "card", id: "profile-form", novalidate: true },
+      h("h3", null, "Profile"),
+      h("p", { class: "muted" }, `User ID ${app.userId}`),
+      field("Name", name),
+      field("Description", description),
+      field("E-mail address", email),
+      h("button", { type: "submit" }, "Save profile")),
+    async () => {
+      const changed: Partial<Record<(typeof PROFILE_PATHS)[number], string>> = {};
+      if (name.value !== user.name) changed.name = name.value;
+      if (description.value !== user.description) changed.description = description.value;
+      if (email.value !== user.primaryEmailAddress) changed.primary_email_address = email.value;
+      const paths = Object.keys(changed);
+      if (!paths.length) { flash(profile, "Nothing changed.", "ok"); return; }
+      const updated = await app.client.users.update({
+        user: { ids: userIds, name: name.value, description: description.value, primaryEmailAddress: email.value },
+        fieldMask: { paths },
+      });
+      Object.assign(user, { name: updated.name || name.value, description: description.value, primaryEmailAddress: email.value });
+      flash(profile, "Profile saved.", "ok");
+    },
+  );
+
+  const password = onSubmit(
+    h("form", { class: "card", id: "password-form" },
+      h("h3", null, "Change password"),
+      field("Current password", input("old", { type: "password", autocomplete: "current-password", required: true })),
+      field("New password", input("new", { type: "password", autocomplete: "new-password", required: true })),
+      field("Repeat new password", input("confirm", { type: "password", autocomplete: "new-password", required: true })),
+      field("Log out everywhere else (ends other sessions and deletes API keys)", input("revoke_all_access", { type: "checkbox" })),
+      h("button", { type: "submit" }, "Change password")),
+    async (data) => {
+      const next = String(data.get("new"));
+      if (next !== String(data.get("confirm"))) {
+        const line = password.querySelector('[data-error-for="confirm"]');
+        if (line) line.textContent = "The passwords differ.";
+        return;
+      }
+      const revokeAllAccess = data.get("revoke_all_access") === "on";
+      await app.client.users.updatePassword({ userIds, old: String(data.get("old")), new: next, revokeAllAccess });
+      if (revokeAllAccess) { await app.refreshSession(); return; } // this session may have ended too
+      password.reset();
+      clearErrors(password);
+      flash(password, "Password changed.", "ok");
+    },
+    { ...PASSWORD_ERRORS, "pkg/identityserver:old_password": "old" },
+  );
+  root.append(profile, password);
+}
