@@ -1,0 +1,82 @@
+import { describe, it, expect } from "vitest";
+import { pbkdf2Sync } from "node:crypto";
+import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from "../../server/domain/password-hash.js";
+import * as catalog from "../../server/domain/error-catalog.js";
+
+async function rejection(promise: Promise<unknown>) {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+describe("argon2id hashing", () => {
+  it("hashes with the OWASP floor parameters and verifies only the right password", async () => {
+    const hash = await hashPassword("Correct horse 1");
+    expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    expect(await verifyPassword(hash, "Correct horse 1")).toBe(true);
+    expect(await verifyPassword(hash, "correct horse 1")).toBe(false);
+    expect(needsRehash(hash)).toBe(false);
+  });
+
+  it("salts every hash", async () => {
+    expect(await hashPassword("same")).not.toBe(await hashPassword("same"));
+  });
+
+  it("treats a corrupt argon2 string as an invalid stored hash", async () => {
+    expect(catalog.invalidHash.is(await rejection(verifyPassword("$argon2id$garbage", "x")))).toBe(true);
+  });
+});
+
+describe("upstream PBKDF2 hashes", () => {
+  it("matches the spec's test vector", () => {
+    const key = pbkdf2Sync("secret", "salt", 30000, 32, "sha256").toString("base64url");
+    expect(key).toBe("4v3K66vbKbwv3vnwnf32hdzoK8O03GOiBcWFNHul9bo");
+  });
+
+  it("verifies a Django-style lowercase hash", async () => {
+    const hash = "pbkdf2$sha256$30000$salt$4v3K66vbKbwv3vnwnf32hdzoK8O03GOiBcWFNHul9bo";
+    expect(await verifyPassword(hash, "secret")).toBe(true);
+    expect(await verifyPassword(hash, "Secret")).toBe(false);
+    expect(needsRehash(hash)).toBe(true);
+  });
+
+  it("verifies a fresh upstream-format hash (sha256 and sha512) and rejects another password", async () => {
+    for (const alg of ["sha256", "sha512"] as const) {
+      const salt = "AbCdEfGhIjKlMnOp"; // 16 chars, used as ASCII text
+      const key = pbkdf2Sync("hunter2", salt, 1000, 32, alg).toString("base64url");
+      const hash = `PBKDF2$${alg}$1000$${salt}$${key}`;
+      expect(await verifyPassword(hash, "hunter2")).toBe(true);
+      expect(await verifyPassword(hash, "hunter3")).toBe(false);
+    }
+  });
+
+  it("takes the key length from the stored key", async () => {
+    const key = pbkdf2Sync("pw", "salt", 1000, 64, "sha512").toString("base64url");
+    expect(await verifyPassword(`PBKDF2$sha512$1000$salt$${key}`, "pw")).toBe(true);
+  });
+
+  it.each([
+    ["foo", catalog.invalidHash],
+    ["LOL$foo", catalog.unknownHashingMethod],
+    ["PBKDF2$foo", catalog.invalidPbkdf2Format],
+    ["PBKDF2$md5$1000$salt$abcd", catalog.invalidPbkdf2Format],
+    ["PBKDF2$sha256$many$salt$abcd", catalog.pbkdf2Iterations],
+    ["PBKDF2$sha256$0$salt$abcd", catalog.pbkdf2Iterations],
+    ["PBKDF2$sha256$1000$salt$ab+/", catalog.pbkdf2Encoding],
+  ])("rejects malformed %j as INTERNAL", async (hash, expected) => {
+    const err = await rejection(verifyPassword(hash, "secret"));
+    expect(expected.is(err)).toBe(true);
+    expect((err as { code: number }).code).toBe(13);
+  });
+});
+
+describe("verifyAgainstDummy", () => {
+  // Its cost equals a real verify by construction (same hashPassword parameters); timing is not asserted here.
+  it("always fails, whatever the password", async () => {
+    expect(await verifyAgainstDummy("Something1")).toBe(false);
+    expect(await verifyAgainstDummy("")).toBe(false);
+  });
+});

@@ -1,0 +1,177 @@
+// The console in a real browser (Debian's Chromium driven by playwright-core), over both browser transports:
+// log in, create an API key and see its secret once, delete it, change the profile, find a user as admin,
+// log out. Screenshots go to test-results/screenshots/ (kept by CI as artifacts).
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
+import { UserRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
+import { ADMIN_PASSWORD, databaseBackends, startTestServer, type TestServer } from "../support/server.js";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`console e2e tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium; CI installs it)`);
+
+const SCREENSHOTS = path.resolve("test-results/screenshots");
+const TRANSPORTS = ["connect", "grpc-web"] as const;
+const CONTENT_TYPE = { connect: "application/json", "grpc-web": "application/grpc-web+proto" };
+
+async function logIn(page: Page, transport: string, userId: string, password: string): Promise<void> {
+  await page.goto(`/console/?transport=${transport}`);
+  const form = page.locator("#login-form");
+  await form.locator("input[name=user_id]").fill(userId);
+  await form.locator("input[name=password]").fill(password);
+  await form.locator("button[type=submit]").click();
+  await page.locator(`.who[data-user-id="${userId}"]`).waitFor();
+}
+
+describe.skipIf(!hasChromium)("web console in Chromium", () => {
+  let server: TestServer;
+  let browser: Browser;
+  const someone = `e2e-someone-${process.pid % 1000}`;
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    server = await startTestServer(databaseBackends()[0]!, { LOGIN_TOKENS_ENABLED: "true" });
+    await server.client(UserRegistry, "connect", server.adminKey).create({
+      user: { ids: { userId: someone }, primaryEmailAddress: `${someone}@example.com`, name: "Someone Findable", password: "Someone-Passw0rd", state: State.APPROVED },
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  for (const transport of TRANSPORTS) {
+    it(`logs in, manages an API key, edits the profile, searches users and logs out over ${transport}`, async () => {
+      const context = await browser.newContext({ baseURL: server.baseUrl, viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      const rpcContentTypes = new Set<string>();
+      const pageErrors: string[] = [];
+      page.on("request", (r) => { if (/\/(ttn|tti)\.lorawan\.v3\./.test(r.url())) rpcContentTypes.add(r.headers()["content-type"] ?? ""); });
+      page.on("pageerror", (e) => pageErrors.push(e.message));
+      page.on("dialog", (d) => void d.accept());
+      rmSync(path.join(SCREENSHOTS, `${transport}-failure.png`), { force: true });
+      const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${transport}-${name}.png`), fullPage: true });
+
+      try {
+        // Log in: a wrong password is shown at the password field, then the right one gets in.
+        await page.goto(`/console/?transport=${transport}`);
+        const login = page.locator("#login-form");
+        await login.locator("input[name=user_id]").fill("admin-user");
+        await login.locator("input[name=password]").fill("wrong-Passw0rd");
+        await login.locator("button[type=submit]").click();
+        await expect.poll(() => login.locator('[data-error-for="password"]').textContent()).toContain("do not match");
+        await shot("01-login-error");
+        await login.locator("input[name=password]").fill(ADMIN_PASSWORD);
+        await login.locator("button[type=submit]").click();
+        await page.locator('.who[data-user-id="admin-user"]').waitFor();
+        expect(await page.locator("select[name=transport]").inputValue()).toBe(transport);
+
+        // API key: created with a right, its secret shown once, then deleted.
+        await page.locator('nav a[href="#/api-keys"]').click();
+        const form = page.locator("#api-key-form");
+        await form.locator("input[name=name]").fill("e2e key");
+        await form.locator('input[name=rights][value="USER_SETTINGS_BASIC"]').check();
+        await form.locator("button[type=submit]").click();
+        const secret = page.locator(".api-key-secret");
+        await secret.waitFor();
+        expect(await secret.textContent()).toMatch(/^NNSXS\.[A-Z0-9]+\.[A-Z0-9]+$/);
+        const row = page.locator('#api-keys tr[data-name="e2e key"]');
+        await row.waitFor();
+        expect(await row.locator(".rights-cell").textContent()).toContain("USER_SETTINGS_BASIC");
+        await shot("02-api-key-created");
+        await page.getByRole("button", { name: "I have copied it" }).click();
+        expect(await page.locator(".api-key-secret").count()).toBe(0);
+        expect(await page.content()).not.toContain("NNSXS.");
+        await row.getByRole("button", { name: "Delete" }).click();
+        await row.waitFor({ state: "detached" });
+        await shot("03-api-key-deleted");
+
+        // Profile: a bad e-mail is shown at its field; a new name is saved.
+        await page.locator('nav a[href="#/profile"]').click();
+        const profile = page.locator("#profile-form");
+        const email = profile.locator("input[name=primary_email_address]");
+        const originalEmail = await email.inputValue();
+        await email.fill("not-an-email");
+        await profile.locator("button[type=submit]").click();
+        await expect.poll(() => profile.locator('[data-error-for="primary_email_address"]').textContent()).not.toBe("");
+        expect(await email.getAttribute("aria-invalid")).toBe("true");
+        await shot("04-profile-field-error");
+        await email.fill(originalEmail);
+        const newName = `Admin via ${transport}`;
+        await profile.locator("input[name=name]").fill(newName);
+        await profile.locator("button[type=submit]").click();
+        await expect.poll(() => profile.locator(".form-message").textContent()).toBe("Profile saved.");
+        const saved = await server.client(UserRegistry, "grpc", server.adminKey).get({ userIds: { userId: "admin-user" }, fieldMask: { paths: ["name"] } });
+        expect(saved.name).toBe(newName);
+        await shot("05-profile-saved");
+
+        // Admin: the user list shows the total; a search finds the other user.
+        await page.locator('nav a[href="#/admin/users"]').click();
+        await page.locator("#users").waitFor();
+        expect(Number(await page.locator(".total").getAttribute("data-total"))).toBeGreaterThanOrEqual(2);
+        await page.locator("#user-search input[name=query]").fill(someone);
+        await page.locator("#user-search button[type=submit]").click();
+        await page.locator(`#users tr[data-user-id="${someone}"]`).waitFor();
+        expect(await page.locator(".total").textContent()).toContain(`matching “${someone}”`);
+        await shot("06-admin-search");
+
+        // Logout: back at the login form, and the session no longer works.
+        await page.getByRole("button", { name: "Log out" }).click();
+        await page.locator("#login-form").waitFor();
+        const me = await page.evaluate(async () => (await fetch("/oauth/api/me", { credentials: "include" })).status);
+        expect(me).toBe(401);
+        await shot("07-logged-out");
+
+        expect([...rpcContentTypes]).toEqual([CONTENT_TYPE[transport]]);
+        expect(pageErrors).toEqual([]);
+      } catch (err) {
+        await shot("failure").catch(() => {});
+        throw err;
+      } finally {
+        await context.close();
+      }
+    }, 90_000);
+
+    it(`logs a user in with a login token an admin issued over ${transport}`, async () => {
+      const adminContext = await browser.newContext({ baseURL: server.baseUrl, viewport: { width: 1280, height: 800 } });
+      const userContext = await browser.newContext({ baseURL: server.baseUrl, viewport: { width: 1280, height: 800 } });
+      const admin = await adminContext.newPage();
+      const user = await userContext.newPage();
+      const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${transport}-${name}.png`), fullPage: true });
+      try {
+        await logIn(admin, transport, "admin-user", ADMIN_PASSWORD);
+        await admin.locator('nav a[href="#/admin/login-tokens"]').click();
+        const form = admin.locator("#login-token-form");
+        await form.locator("input[name=user_id]").fill(someone);
+        await form.locator("input[name=skip_email]").check();
+        await form.locator("button[type=submit]").click();
+        const token = (await admin.locator(".login-token").textContent())!.trim();
+        expect(token).not.toBe("");
+        await shot(admin, "08-login-token-issued");
+
+        await user.goto(`/console/?transport=${transport}`);
+        const tokenForm = user.locator("#token-login-form");
+        await tokenForm.locator("input[name=token]").fill("not-a-token");
+        await tokenForm.locator("button[type=submit]").click();
+        await expect.poll(() => tokenForm.locator('[data-error-for="token"]').textContent()).toContain("not found");
+        await tokenForm.locator("input[name=token]").fill(token);
+        await tokenForm.locator("button[type=submit]").click();
+        await user.locator(`.who[data-user-id="${someone}"]`).waitFor();
+        expect(await user.locator('nav a[href="#/admin/users"]').count()).toBe(0); // not an admin
+        await user.locator('nav a[href="#/sessions"]').click();
+        await user.locator("#sessions tr.current").waitFor();
+        await shot(user, "09-token-login-sessions");
+      } finally {
+        await adminContext.close();
+        await userContext.close();
+      }
+    }, 90_000);
+  }
+});
