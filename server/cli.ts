@@ -110,7 +110,9 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const expected = err instanceof OperatorError || err instanceof ConfigError || err instanceof ServiceError ||
       err instanceof DataDirLockedError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-    console.error(expected ? `error: ${(err as Error).message}` : err);
+    // A ServiceError's message already reads `error:<namespace>:<name> (…)`.
+    const message = (err as Error).message;
+    console.error(!expected ? err : err instanceof ServiceError ? message : `error: ${message}`);
     return 1;
   }
 }

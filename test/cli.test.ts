@@ -71,14 +71,14 @@ for (const [name, makeTarget] of targets) {
       expect([first.code, first.stdout.trim()]).toEqual([0, "created admin user ops-admin"]);
       const second = await cli(target.env, ...admin.slice(0, 4), "other@example.com", "--password", "Ops-Passw0rd");
       expect(second.code).toBe(1);
-      expect(second.stderr).toMatch(/^error: .*already exists/);
+      expect(second.stderr).toMatch(/^error: a user with ID "ops-admin" .*already exists/);
       expect(second.stdout).toBe("");
     });
 
     it("create-admin-user refuses a weak password", async () => {
       const run = await cli(target.env, "create-admin-user", "--user-id", "weak-admin", "--email", "weak@example.com", "--password", "weak");
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/^error: .*password_strength_min_length/);
+      expect(run.stderr).toMatch(/^error:pkg\/identityserver:password_strength_min_length /);
     });
 
     it("create-api-key prints the key as the last line of stdout", async () => {

@@ -82,8 +82,9 @@ for (const backend of databaseBackends()) {
       ];
       for (const [token, name] of denials) {
         const registry = server.client(UserSessionRegistry, "connect", token);
-        for (const call of [registry.list({ userIds: { userId } }), registry.delete({ userIds: { userId }, sessionId })]) {
-          const err = await rpcError(call);
+        // One call at a time: a second promise created up front would reject unobserved while the first is awaited.
+        for (const call of [() => registry.list({ userIds: { userId } }), () => registry.delete({ userIds: { userId }, sessionId })]) {
+          const err = await rpcError(call());
           expect(err.code).toBe(Code.PermissionDenied);
           expect(err.errorName).toBe(name);
         }
