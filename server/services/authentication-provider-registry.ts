@@ -12,7 +12,7 @@ import * as errors from "../domain/error-catalog.js";
 import { Right } from "../domain/rights.js";
 import { selects } from "../domain/user-paths.js";
 import * as providers from "../store/authentication-providers.js";
-import { isUniqueViolation, page } from "../store/db.js";
+import { page, withUniqueness } from "../store/db.js";
 import { callerOrAnonymous, setTotalCount, type ServiceDeps } from "./context.js";
 import { ts } from "./user-messages.js";
 
@@ -84,15 +84,6 @@ export function toProviderMessage(row: providers.ProviderRow, paths: readonly st
     };
   }
   return message;
-}
-
-async function withUniqueness<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (isUniqueViolation(err)) throw errors.alreadyExists();
-    throw err;
-  }
 }
 
 export function authenticationProviderRegistry(deps: ServiceDeps): ServiceImpl<typeof AuthenticationProviderRegistry> {

@@ -7,9 +7,9 @@ import { ExternalUserRegistry, ExternalUserSchema, type ExternalUser } from "../
 import * as errors from "../domain/error-catalog.js";
 import { Right } from "../domain/rights.js";
 import { findProvider } from "../store/authentication-providers.js";
-import { isUniqueViolation } from "../store/db.js";
+import { withUniqueness } from "../store/db.js";
 import * as links from "../store/external-users.js";
-import { findUser } from "../store/users.js";
+import { getUser } from "../store/users.js";
 import { requireAdminWith } from "./authentication-provider-registry.js";
 import type { ServiceDeps } from "./context.js";
 import { ts } from "./user-messages.js";
@@ -34,17 +34,12 @@ export function externalUserRegistry(deps: ServiceDeps): ServiceImpl<typeof Exte
       const userId = link.userIds!.userId;
       const provider = await findProvider(db, providerId);
       if (!provider) throw errors.authenticationProviderNotFound({ provider_id: providerId });
-      const user = await findUser(db, userId);
-      if (!user) throw errors.userNotFound({ user_id: userId });
-      try {
-        // Timestamps are the server's; whatever the client sent is ignored (spec B.4 [R]).
-        const row = await links.createExternalUser(db, { userId: user.id, providerId: provider.id, externalId: link.externalId });
-        deps.logger.info({ provider_id: providerId, user_id: userId }, "external user linked");
-        return toExternalUserMessage(row);
-      } catch (err) {
-        if (isUniqueViolation(err)) throw errors.alreadyExists();
-        throw err;
-      }
+      const user = await getUser(db, userId);
+      // Timestamps are the server's; whatever the client sent is ignored (spec B.4 [R]).
+      const row = await withUniqueness(() =>
+        links.createExternalUser(db, { userId: user.id, providerId: provider.id, externalId: link.externalId }));
+      deps.logger.info({ provider_id: providerId, user_id: userId }, "external user linked");
+      return toExternalUserMessage(row);
     },
 
     async getByUserID(req, ctx) {

@@ -9,13 +9,12 @@ import {
 } from "../../gen/ttn/lorawan/v3/notification_service_pb.js";
 import { requireClusterKey } from "../auth/caller.js";
 import { requireUserRights } from "../auth/user-rights.js";
-import * as errors from "../domain/error-catalog.js";
 import { Right } from "../domain/rights.js";
 import { createNotification } from "../notifications/create.js";
 import { entityIdentifiers } from "../notifications/entity.js";
 import { page } from "../store/db.js";
 import { listReceivedNotifications, updateReceivedStatus, type ReceivedNotificationRow } from "../store/notifications.js";
-import { findUser } from "../store/users.js";
+import { getUser } from "../store/users.js";
 import { callerOf, setTotalCount, type ServiceDeps } from "./context.js";
 import { ts } from "./user-messages.js";
 
@@ -40,8 +39,7 @@ export function notificationService(deps: ServiceDeps): ServiceImpl<typeof Notif
   /** The receiving user, after checking the caller may read its notifications. */
   async function receiver(userId: string, ctx: Parameters<typeof callerOf>[1]) {
     await requireUserRights(db, await callerOf(deps, ctx), userId, [Right.USER_NOTIFICATIONS_READ]);
-    const user = await findUser(db, userId);
-    if (!user) throw errors.userNotFound({ user_id: userId });
+    const user = await getUser(db, userId);
     return user;
   }
 

@@ -14,7 +14,7 @@ import { renderMail } from "../mail/templates.js";
 import * as raise from "../notifications/raise.js";
 import * as apiKeys from "../store/api-keys.js";
 import { page } from "../store/db.js";
-import { findUser } from "../store/users.js";
+import { findUser, getUser } from "../store/users.js";
 import { apiKeyMessage } from "./api-key-messages.js";
 import { callerOf, callerOrAnonymous, setTotalCount, type ServiceDeps } from "./context.js";
 
@@ -24,13 +24,6 @@ export const API_KEY_PATHS = ["id", "key", "name", "rights", "created_at", "upda
 
 export function userAccess(deps: ServiceDeps): ServiceImpl<typeof UserAccess> {
   const { db, config } = deps;
-
-  /** The user a key operation is about; keys of soft-deleted users are out of reach (404 for admins). */
-  async function targetUser(userId: string) {
-    const user = await findUser(db, userId);
-    if (!user) throw errors.userNotFound({ user_id: userId });
-    return user;
-  }
 
   return {
     async listRights(req, ctx) {
@@ -42,7 +35,7 @@ export function userAccess(deps: ServiceDeps): ServiceImpl<typeof UserAccess> {
       const userId = req.userIds!.userId;
       const held = await requireUserRights(db, await callerOf(deps, ctx), userId, [Right.USER_SETTINGS_API_KEYS]);
       assertRights(held, userId, req.rights); // no key with more rights than its creator
-      const user = await targetUser(userId);
+      const user = await getUser(db, userId); // soft-deleted users' keys are out of reach (404)
       const expiresAt = req.expiresAt ? timestampDate(req.expiresAt) : null;
       const { key, token } = await issueUserApiKey(db, user.id, { name: req.name, rights: req.rights, expiresAt });
       deps.logger.info({ user_id: userId, api_key_id: key.id }, "API key created");
@@ -53,7 +46,7 @@ export function userAccess(deps: ServiceDeps): ServiceImpl<typeof UserAccess> {
     async listAPIKeys(req, ctx) {
       const userId = req.userIds!.userId;
       await requireUserRights(db, await callerOf(deps, ctx), userId, [Right.USER_SETTINGS_API_KEYS]);
-      const user = await targetUser(userId);
+      const user = await getUser(db, userId);
       const { keys, total } = await apiKeys.listUserApiKeys(db, user.id, { order: req.order, ...page(req.limit, req.page, config.defaultPageLimit) });
       setTotalCount(ctx, total);
       return create(APIKeysSchema, { apiKeys: keys.map((k) => apiKeyMessage(k)) });
@@ -62,7 +55,7 @@ export function userAccess(deps: ServiceDeps): ServiceImpl<typeof UserAccess> {
     async getAPIKey(req, ctx) {
       const userId = req.userIds!.userId;
       await requireUserRights(db, await callerOf(deps, ctx), userId, [Right.USER_SETTINGS_API_KEYS]);
-      const user = await targetUser(userId);
+      const user = await getUser(db, userId);
       const key = await apiKeys.findUserApiKey(db, user.id, req.keyId);
       if (!key) throw errors.apiKeyNotFound({ api_key_id: req.keyId, entity_type: "user", entity_id: userId });
       return apiKeyMessage(key);
@@ -74,7 +67,7 @@ export function userAccess(deps: ServiceDeps): ServiceImpl<typeof UserAccess> {
       const held = await requireUserRights(db, await callerOf(deps, ctx), userId, [Right.USER_SETTINGS_API_KEYS]);
       // An empty mask means name and rights, for clients older than field masks (upstream).
       const paths = req.fieldMask?.paths.length ? req.fieldMask.paths : ["rights", "name"];
-      const user = await targetUser(userId);
+      const user = await getUser(db, userId);
       const notFound = () => errors.apiKeyNotFound({ api_key_id: given.id, entity_type: "user", entity_id: userId });
 
       return raise.apiKeyChanged(deps, ctx, userId, await db.$transaction(async (tx) => {
@@ -105,7 +98,7 @@ export function userAccess(deps: ServiceDeps): ServiceImpl<typeof UserAccess> {
     async deleteAPIKey(req, ctx) {
       const userId = req.userIds!.userId;
       await requireUserRights(db, await callerOf(deps, ctx), userId, [Right.USER_SETTINGS_API_KEYS]);
-      const user = await targetUser(userId);
+      const user = await getUser(db, userId);
       if (!(await apiKeys.deleteUserApiKey(db, user.id, req.keyId))) {
         throw errors.apiKeyNotFound({ api_key_id: req.keyId, entity_type: "user", entity_id: userId });
       }

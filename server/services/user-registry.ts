@@ -17,7 +17,7 @@ import { randomKey } from "../domain/tokens.js";
 import { ADMIN_ONLY_PATHS, isPublicMask, selects, userReadMask, userUpdateMask } from "../domain/user-paths.js";
 import { renderMail } from "../mail/templates.js";
 import * as raise from "../notifications/raise.js";
-import { isUniqueViolation, page } from "../store/db.js";
+import { page, withUniqueness } from "../store/db.js";
 import { isExternalUser } from "../store/external-users.js";
 import { acceptInvitation } from "../store/invitations.js";
 import * as users from "../store/users.js";
@@ -42,15 +42,6 @@ function stateError(caller: Caller) {
   if (user.state === State.REJECTED) return errors.userRejected({ description });
   if (user.state === State.SUSPENDED) return errors.userSuspended({ description });
   return undefined;
-}
-
-async function withUniqueness<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (isUniqueViolation(err)) throw errors.alreadyExists();
-    throw err;
-  }
 }
 
 export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry> {

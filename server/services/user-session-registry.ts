@@ -9,7 +9,7 @@ import * as errors from "../domain/error-catalog.js";
 import { Right } from "../domain/rights.js";
 import { page } from "../store/db.js";
 import * as sessions from "../store/sessions.js";
-import { findUser } from "../store/users.js";
+import { getUser } from "../store/users.js";
 import { callerOf, setTotalCount, type ServiceDeps } from "./context.js";
 import { ts } from "./user-messages.js";
 
@@ -19,8 +19,7 @@ export function userSessionRegistry(deps: ServiceDeps): ServiceImpl<typeof UserS
   /** Both calls need the literal RIGHT_USER_ALL (admins only with ADMIN_RIGHTS_ALL), as upstream. */
   async function authorizedUser(userId: string, ctx: Parameters<typeof callerOf>[1]) {
     await requireUserRights(db, await callerOf(deps, ctx), userId, [Right.USER_ALL]);
-    const user = await findUser(db, userId);
-    if (!user) throw errors.userNotFound({ user_id: userId });
+    const user = await getUser(db, userId);
     return user;
   }
 

@@ -1,4 +1,5 @@
 import type { Prisma, PrismaClient } from "../../prisma/generated/client.js";
+import * as errors from "../domain/error-catalog.js";
 
 /** A client or an open transaction: repositories accept either, so callers decide what is atomic. */
 export type Db = PrismaClient | Prisma.TransactionClient;
@@ -13,6 +14,16 @@ export function isUniqueViolation(err: unknown): boolean {
     e?.meta?.driverAdapterError?.cause?.originalCode === "23505" ||
     e?.meta?.driverAdapterError?.cause?.kind === "UniqueConstraintViolation"
   );
+}
+
+/** Runs a write whose only expected failure is a taken ID or e-mail: that becomes `already_exists` (6). */
+export async function withUniqueness<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (isUniqueViolation(err)) throw errors.alreadyExists();
+    throw err;
+  }
 }
 
 /** Offset pagination shared by every list call: limit 0 means the configured default, page 0 means 1. */

@@ -1,4 +1,5 @@
 import type { Prisma } from "../../prisma/generated/client.js";
+import * as errors from "../domain/error-catalog.js";
 import type { Db } from "./db.js";
 
 /** Every column except secrets. Password and temporary-password hashes are only read by `findUserSecrets`. */
@@ -18,6 +19,13 @@ const scoped = (scope: UserScope): Prisma.UserWhereInput =>
 
 export function findUser(db: Db, userId: string, scope: UserScope = "active"): Promise<UserRow | null> {
   return db.user.findFirst({ where: { userId, ...scoped(scope) }, select: userColumns });
+}
+
+/** `findUser`, or `user_not_found` (5). */
+export async function getUser(db: Db, userId: string, scope: UserScope = "active"): Promise<UserRow> {
+  const user = await findUser(db, userId, scope);
+  if (!user) throw errors.userNotFound({ user_id: userId });
+  return user;
 }
 
 /** The hashes needed to check a password; never part of a user read. */

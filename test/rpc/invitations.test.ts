@@ -41,12 +41,13 @@ for (const backend of databaseBackends()) {
       ];
       for (const [who, key] of callers) {
         it(`refuses ${who} on Send, List and Delete`, async () => {
+          // One call at a time: promises created up front would reject unobserved while the first is awaited.
           for (const call of [
-            invitations(key()).send({ email: "denied@example.com" }),
-            invitations(key()).list({}),
-            invitations(key()).delete({ email: "denied@example.com" }),
+            () => invitations(key()).send({ email: "denied@example.com" }),
+            () => invitations(key()).list({}),
+            () => invitations(key()).delete({ email: "denied@example.com" }),
           ]) {
-            const err = await rpcError(call);
+            const err = await rpcError(call());
             expect([err.code, err.errorName]).toEqual([Code.PermissionDenied, "pkg/identityserver:no_invite_rights"]);
           }
         });

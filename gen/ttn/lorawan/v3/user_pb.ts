@@ -276,7 +276,7 @@ export type User = Message<"ttn.lorawan.v3.User"> & {
   profilePicture?: Picture | undefined;
 
   /**
-   * Next: 26.
+   * Next in v3.32: 26. Later upstream versions use 26 (email_notification_preferences) and 27 (universal_rights).
    *
    * @generated from field: ttn.lorawan.v3.UserConsolePreferences console_preferences = 25;
    */
