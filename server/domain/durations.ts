@@ -33,3 +33,12 @@ export function parseDuration(text: string): number {
   if (!Number.isSafeInteger(Math.round(total))) throw new Error(`invalid duration "${text}": too large`);
   return Math.round(total);
 }
+
+/** A duration for people, e.g. in e-mails: "7 days", "1 hour", "90 minutes". */
+export function describeDuration(ms: number): string {
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  if (ms >= 86_400_000 && ms % 86_400_000 === 0) return plural(ms / 86_400_000, "day");
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return plural(ms / 3_600_000, "hour");
+  if (ms >= 60_000) return plural(Math.round(ms / 60_000), "minute");
+  return plural(Math.max(1, Math.round(ms / 1000)), "second");
+}

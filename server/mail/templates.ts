@@ -37,7 +37,8 @@ export const NETWORK_NAME = "The Things Stack";
 export function renderMail(name: string, to: string, values: Record<string, string>): MailMessage {
   const t = load(name);
   const layout = loadLayout();
-  const network = values.network ?? NETWORK_NAME;
+  values = { network: NETWORK_NAME, ...values }; // every template may name the network
+  const network = values.network!;
   const base = values.public_url;
   const links = base ? { console: `${base}/console`, account: `${base}/oauth` } : undefined;
   const content = fill(t.html, values, escapeHtml);

@@ -7,7 +7,7 @@ import { APIKeySchema } from "../../gen/ttn/lorawan/v3/rights_pb.js";
 import { CreateUserRequestSchema } from "../../gen/ttn/lorawan/v3/user_pb.js";
 import { rightName } from "../domain/rights.js";
 import type { MailMessage } from "../mail/mailer.js";
-import { NETWORK_NAME, renderMail } from "../mail/templates.js";
+import { renderMail } from "../mail/templates.js";
 import type { ReceiverRow } from "../store/notifications.js";
 import { entityConsoleUrl, type EntityRef } from "./entity.js";
 
@@ -41,7 +41,6 @@ export function renderNotificationMail(content: NotificationContent, receiver: R
   const { entity, type } = content;
   const console = `${publicUrl}/console`;
   const values: Record<string, string> = {
-    network: NETWORK_NAME,
     public_url: publicUrl,
     greeting: receiver.name || receiver.userId || "user",
     entity_type: entity.type,

@@ -7,7 +7,7 @@ import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
 import { EntityIdentifiersSchema } from "../../gen/ttn/lorawan/v3/identifiers_pb.js";
 import { EntityStateChangedNotificationSchema, NotificationReceiver } from "../../gen/ttn/lorawan/v3/notification_service_pb.js";
 import { APIKeySchema, type APIKey } from "../../gen/ttn/lorawan/v3/rights_pb.js";
-import { CreateUserRequestSchema, type CreateUserRequest } from "../../gen/ttn/lorawan/v3/user_pb.js";
+import { CreateUserRequestSchema, UserSchema, type User } from "../../gen/ttn/lorawan/v3/user_pb.js";
 import { callerOrAnonymous, type ServiceDeps } from "../services/context.js";
 import { createNotification, type NewNotification } from "./create.js";
 
@@ -55,16 +55,18 @@ export function passwordChanged(deps: ServiceDeps, userId: string): void {
   raise(deps, undefined, { entityIds: userEntity(userId), type: "password_changed", receivers: [NotificationReceiver.COLLABORATOR] });
 }
 
-/** UserRegistry.Create: a self-registered user waiting for approval is announced to every admin, without secrets. */
-export function userRequested(deps: ServiceDeps, req: CreateUserRequest, state: number | undefined): void {
-  if (state !== State.REQUESTED || !req.user?.ids) return;
-  const request = clone(CreateUserRequestSchema, req);
-  request.invitationToken = "";
-  request.user!.password = "";
-  request.user!.temporaryPassword = "";
+/**
+ * UserRegistry.Create: a self-registered user waiting for approval is announced to every admin, as stored
+ * (not as requested: a registration cannot claim admin or state in the admins' inbox), without secrets.
+ */
+export function userRequested(deps: ServiceDeps, created: User): void {
+  if (created.state !== State.REQUESTED || !created.ids) return;
+  const user = clone(UserSchema, created);
+  user.password = "";
+  user.temporaryPassword = "";
   raise(deps, undefined, {
-    entityIds: userEntity(req.user.ids.userId), type: "user_requested", toAdmins: true,
-    data: packed(CreateUserRequestSchema, request), receivers: [NotificationReceiver.ADMINISTRATIVE_CONTACT],
+    entityIds: userEntity(created.ids.userId), type: "user_requested", toAdmins: true,
+    data: packed(CreateUserRequestSchema, create(CreateUserRequestSchema, { user })), receivers: [NotificationReceiver.ADMINISTRATIVE_CONTACT],
   });
 }
 

@@ -31,12 +31,20 @@ export function callerOf(deps: ServiceDeps, ctx: HandlerContext): Promise<Caller
   let caller = callers.get(ctx);
   if (!caller) {
     caller = resolveRequest(deps, ctx).then((c) => {
-      for (const warning of c.warnings) ctx.responseHeader.append("warning", warning);
+      for (const warning of c.warnings) ctx.responseHeader.append("warning", headerSafe(warning));
       return c;
     });
     callers.set(ctx, caller);
   }
   return caller;
+}
+
+/**
+ * Warnings quote admin-written text (a state description), which may hold line breaks or any Unicode; a header
+ * value takes neither, so line breaks become spaces and non-ASCII characters are percent-encoded.
+ */
+function headerSafe(text: string): string {
+  return text.replace(/[\r\n\t]+/g, " ").replace(/[^\x20-\x7e]/gu, (c) => encodeURIComponent(c));
 }
 
 /**

@@ -6,7 +6,8 @@ import { APIKeySchema, APIKeysSchema, RightsSchema } from "../../gen/ttn/lorawan
 import { CreateLoginTokenResponseSchema } from "../../gen/ttn/lorawan/v3/user_pb.js";
 import { UserAccess } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
 import { issueUserApiKey } from "../auth/api-key-issuer.js";
-import { assertRights, requireUserRights, rightsOnUser } from "../auth/user-rights.js";
+import { assertRights, isAdminWith, requireUserRights, rightsOnUser } from "../auth/user-rights.js";
+import { describeDuration } from "../domain/durations.js";
 import * as errors from "../domain/error-catalog.js";
 import { USER_POTENTIAL_RIGHTS, Right, intersect, sorted } from "../domain/rights.js";
 import { digestSecret, randomKey } from "../domain/tokens.js";
@@ -14,7 +15,7 @@ import { renderMail } from "../mail/templates.js";
 import * as raise from "../notifications/raise.js";
 import * as apiKeys from "../store/api-keys.js";
 import { page } from "../store/db.js";
-import { findUser, getUser } from "../store/users.js";
+import { findUser, getUser, lockUser } from "../store/users.js";
 import { apiKeyMessage } from "./api-key-messages.js";
 import { callerOf, callerOrAnonymous, setTotalCount, type ServiceDeps } from "./context.js";
 
@@ -71,6 +72,8 @@ export function userAccess(deps: ServiceDeps): ServiceImpl<typeof UserAccess> {
       const notFound = () => errors.apiKeyNotFound({ api_key_id: given.id, entity_type: "user", entity_id: userId });
 
       return raise.apiKeyChanged(deps, ctx, userId, await db.$transaction(async (tx) => {
+        // Updates of one user's keys take turns, so the rights checked below are the rights being changed.
+        await lockUser(tx, user.id);
         const current = await apiKeys.findUserApiKey(tx, user.id, given.id);
         if (!current) throw notFound();
         if (given.rights.length) {
@@ -90,6 +93,7 @@ export function userAccess(deps: ServiceDeps): ServiceImpl<typeof UserAccess> {
         if (paths.includes("rights")) data.rights = given.rights;
         if (paths.includes("expires_at")) data.expiresAt = given.expiresAt ? timestampDate(given.expiresAt) : null;
         const updated = await apiKeys.updateApiKey(tx, given.id, data);
+        if (!updated) throw notFound();
         deps.logger.info({ user_id: userId, api_key_id: given.id }, "API key updated");
         return apiKeyMessage(updated);
       }));
@@ -110,26 +114,29 @@ export function userAccess(deps: ServiceDeps): ServiceImpl<typeof UserAccess> {
       if (!config.loginTokens.enabled) throw errors.loginTokensDisabled();
       const userId = req.userIds!.userId;
       const caller = await callerOrAnonymous(deps, ctx);
-      const admin = caller?.isAdmin ?? false;
+      // Skipping the e-mail and receiving the token need the admin-field right too (C.8).
+      const admin = caller ? isAdminWith(caller, Right.USER_SETTINGS_BASIC) : false;
       const user = await findUser(db, userId);
       if (!user) throw errors.entityNotFound({ entity_type: "user", entity_id: userId });
       const token = randomKey();
       const now = new Date();
       const expiresAt = new Date(now.getTime() + config.loginTokens.ttlMs);
+      const emailed = !(admin && req.skipEmail);
       await db.$transaction(async (tx) => {
+        await lockUser(tx, user.id); // parallel requests take turns, so the cap holds
         const active = await tx.loginToken.count({ where: { userId: user.id, used: false, expiresAt: { gt: now } } });
         if (active >= MAX_ACTIVE_LOGIN_TOKENS) throw errors.loginTokensStillValid();
         // Only a digest is stored (upstream keeps the token in plain text; the spec recommends a hash).
         await tx.loginToken.create({ data: { userId: user.id, tokenHash: digestSecret(token), expiresAt } });
+        if (emailed) {
+          await deps.mail.enqueue("login_token", renderMail("login_token", user.primaryEmailAddress, {
+            greeting: user.name || userId, user_id: userId, token,
+            link: `${config.publicUrl}/oauth/token-login?token=${encodeURIComponent(token)}`,
+            ttl: describeDuration(config.loginTokens.ttlMs),
+          }), tx);
+        }
       });
-      if (!(admin && req.skipEmail)) {
-        await deps.mail.enqueue("login_token", renderMail("login_token", user.primaryEmailAddress, {
-          greeting: user.name || userId, user_id: userId, network: "The Things Stack", token,
-          link: `${config.publicUrl}/oauth/token-login?token=${encodeURIComponent(token)}`,
-          ttl: `${Math.round(config.loginTokens.ttlMs / 60_000)} minutes`,
-        }));
-      }
-      deps.logger.info({ user_id: userId, emailed: !(admin && req.skipEmail) }, "login token created");
+      deps.logger.info({ user_id: userId, emailed }, "login token created");
       // Only an admin gets the token itself, and never for another admin (upstream).
       return create(CreateLoginTokenResponseSchema, { token: admin && !user.admin ? token : "" });
     },

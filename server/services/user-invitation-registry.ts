@@ -6,9 +6,10 @@ import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { InvitationSchema, InvitationsSchema, type Invitation } from "../../gen/ttn/lorawan/v3/user_pb.js";
 import { UserInvitationRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
 import * as errors from "../domain/error-catalog.js";
+import { describeDuration } from "../domain/durations.js";
 import { Right } from "../domain/rights.js";
 import { randomKey } from "../domain/tokens.js";
-import { NETWORK_NAME, renderMail } from "../mail/templates.js";
+import { renderMail } from "../mail/templates.js";
 import { page } from "../store/db.js";
 import * as invitations from "../store/invitations.js";
 import { callerOf, setTotalCount, type ServiceDeps } from "./context.js";
@@ -39,7 +40,6 @@ export function userInvitationRegistry(deps: ServiceDeps): ServiceImpl<typeof Us
         });
         // In the outbox within the same transaction: the mail goes out exactly when the invitation exists.
         await deps.mail.enqueue("invitation", renderMail("invitation", email, {
-          network: NETWORK_NAME,
           public_url: config.publicUrl,
           link: `${config.publicUrl}/oauth/register?invitation_token=${encodeURIComponent(created.token)}`,
           console_url: `${config.publicUrl}/console`,
@@ -84,13 +84,4 @@ function toInvitationMessage(row: invitations.InvitationRow): Invitation {
 function addressOf(email: string): string {
   const bracketed = /<([^<>]*)>\s*$/.exec(email);
   return (bracketed ? bracketed[1]! : email).trim();
-}
-
-/** "7 days", "1 hour", "30 minutes": expiry in relative words, as upstream's invitation mail says it. */
-function describeDuration(ms: number): string {
-  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
-  if (ms >= 86_400_000 && ms % 86_400_000 === 0) return plural(ms / 86_400_000, "day");
-  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return plural(ms / 3_600_000, "hour");
-  if (ms >= 60_000) return plural(Math.round(ms / 60_000), "minute");
-  return plural(Math.max(1, Math.round(ms / 1000)), "second");
 }

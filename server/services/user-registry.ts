@@ -5,12 +5,13 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
 import { UsersSchema, type User } from "../../gen/ttn/lorawan/v3/user_pb.js";
 import { UserRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
-import type { Prisma } from "../../prisma/generated/client.js";
+import { Prisma } from "../../prisma/generated/client.js";
 import type { Caller } from "../auth/caller.js";
 import { isAdminWith, requireUserRights, rightsOnUser } from "../auth/user-rights.js";
 import * as errors from "../domain/error-catalog.js";
 import { isReservedUserId, isValidEmail } from "../domain/identifiers.js";
 import { hashPassword, verifyPassword } from "../domain/password-hash.js";
+import { describeDuration } from "../domain/durations.js";
 import { checkPassword } from "../domain/password-policy.js";
 import { Right } from "../domain/rights.js";
 import { randomKey } from "../domain/tokens.js";
@@ -60,7 +61,8 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       const userId = user.ids!.userId;
       if (isReservedUserId(userId)) throw errors.forbiddenId({ id: userId });
       const caller = await callerOrAnonymous(deps, ctx); // a bad credential only means "not an admin" here
-      const admin = caller?.isAdmin ?? false;
+      // Admin bypasses (closed registration, invitations, admin fields) need the admin-field right too (C.8).
+      const admin = caller ? isAdminWith(caller, Right.USER_SETTINGS_BASIC) : false;
       if (!admin && config.registration.invitationRequired && !req.invitationToken) throw errors.invitationTokenRequired();
       if (!isValidEmail(user.primaryEmailAddress)) throw errors.invalidEmail({ email: user.primaryEmailAddress });
       if (!admin && !config.registration.enabled) throw errors.userRegistrationDisabled();
@@ -100,8 +102,9 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
         }),
       );
       deps.logger.info({ user_id: userId, self_registered: selfRegistered }, "user created");
-      raise.userRequested(deps, req, data.state);
-      return toUserMessage(row, EVERY_READABLE_PATH, gravatar);
+      const created = toUserMessage(row, EVERY_READABLE_PATH, gravatar);
+      raise.userRequested(deps, created);
+      return created;
     },
 
     async get(req, ctx) {
@@ -186,16 +189,19 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       if (selects(paths, "profile_picture")) {
         // Any picture sub-path replaces the whole picture; an unset picture removes it (B.4 step 9).
         paths = [...paths.filter((p) => !p.startsWith("profile_picture")), "profile_picture"];
-        data.profilePicture = pictureColumn(user) ?? (null as unknown as Prisma.InputJsonValue);
+        data.profilePicture = pictureColumn(user) ?? Prisma.DbNull;
       }
 
       const row = await withUniqueness(() =>
         db.$transaction(async (tx) => {
           const target = await users.findUser(tx, userId);
           if (!target) throw errors.userNotFound({ user_id: userId });
-          // The last admin stays an admin, whatever the new value (B.4 step 10, compared by user_id only).
-          if (has("admin") && target.admin && !user.admin && (await users.countActiveAdmins(tx)) <= 1) throw errors.lastAdmin();
+          // The last admin cannot be demoted (B.4 step 10). Upstream refuses any write of `admin` then, even `true`;
+          // we only refuse the demotion, which is the change that matters.
+          if (has("admin") && target.admin && !user.admin && (await users.lockActiveAdmins(tx)) <= 1) throw errors.lastAdmin();
           if (selects(paths, "console_preferences")) data.consolePreferences = mergePreferences(user, paths, target.consolePreferences) as Prisma.InputJsonValue;
+          // Suspension and rejection end the user's sessions (spec C.6 [R]; upstream only narrows their rights).
+          if (has("state") && (user.state === State.SUSPENDED || user.state === State.REJECTED)) await users.deleteUserSessions(tx, target.id);
           return users.updateUser(tx, target.id, data, attributes);
         }),
       );
@@ -212,27 +218,30 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       const target = await users.findUserSecrets(db, userId);
       if (!target) throw errors.userNotFound({ user_id: userId });
       if (await isExternalUser(db, target.id)) throw errors.externalUser(); // they sign in at their provider (B.4)
-      // One conditional write: a still-valid temporary password cannot be replaced, even by parallel requests.
-      const { count } = await db.user.updateMany({
-        where: { id: target.id, deletedAt: null, OR: [{ temporaryPasswordExpiresAt: null }, { temporaryPasswordExpiresAt: { lte: now } }] },
-        data: {
-          temporaryPasswordHash: hash,
-          temporaryPasswordCreatedAt: now,
-          temporaryPasswordExpiresAt: new Date(now.getTime() + config.temporaryPasswordTtlMs),
-          updatedAt: now,
-        },
+      const link = `${config.publicUrl}/oauth/update-password?user=${encodeURIComponent(userId)}&current=${encodeURIComponent(secret)}`;
+      await db.$transaction(async (tx) => {
+        // One conditional write: a still-valid temporary password cannot be replaced, even by parallel requests.
+        const { count } = await tx.user.updateMany({
+          where: { id: target.id, deletedAt: null, OR: [{ temporaryPasswordExpiresAt: null }, { temporaryPasswordExpiresAt: { lte: now } }] },
+          data: {
+            temporaryPasswordHash: hash,
+            temporaryPasswordCreatedAt: now,
+            temporaryPasswordExpiresAt: new Date(now.getTime() + config.temporaryPasswordTtlMs),
+            updatedAt: now,
+          },
+        });
+        if (!count) throw errors.temporaryPasswordStillValid();
+        // In the same transaction: a password nobody receives would block a new one for its whole lifetime.
+        await deps.mail.enqueue("temporary_password", renderMail("temporary_password", target.primaryEmailAddress, {
+          greeting: target.name || userId, user_id: userId, temporary_password: secret,
+          ttl: describeDuration(config.temporaryPasswordTtlMs), link,
+        }), tx);
       });
-      if (!count) throw errors.temporaryPasswordStillValid();
-      const link = `${config.publicUrl}/update-password?user=${encodeURIComponent(userId)}&current=${encodeURIComponent(secret)}`;
-      await deps.mail.enqueue("temporary_password", renderMail("temporary_password", target.primaryEmailAddress, {
-        network: "The Things Stack", greeting: target.name || userId, user_id: userId, temporary_password: secret,
-        ttl: describeDuration(config.temporaryPasswordTtlMs), link,
-      }));
       deps.logger.info({ user_id: userId }, "temporary password created"); // never the password itself
       return create(EmptySchema);
     },
 
-    async updatePassword(req) {
+    async updatePassword(req, ctx) {
       const userId = req.userIds!.userId;
       checkPassword(req.new, userId, config.passwordRequirements);
       if (req.old === req.new) throw errors.passwordEqualsOld();
@@ -257,6 +266,8 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       // After the password check, so only the account holder learns the account is linked (B.4).
       if (await isExternalUser(db, target.id)) throw errors.externalUser();
       const newHash = await hashPassword(req.new);
+      const caller = await callerOrAnonymous(deps, ctx);
+      const currentSession = caller?.credential.kind === "session" && caller.credential.user.id === target.id ? caller.credential.session.id : undefined;
       const now = new Date();
       await db.$transaction(async (tx) => {
         // Conditional on the hashes we verified against, so a concurrent change cannot be overwritten blindly.
@@ -268,7 +279,8 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
           },
         });
         if (!count) throw errors.oldPassword();
-        if (req.revokeAllAccess) await users.deleteUserSessions(tx, target.id);
+        // Every password change ends the other sessions (spec C.6 [R]); revoke_all_access ends the current one too.
+        await users.deleteUserSessions(tx, target.id, req.revokeAllAccess ? undefined : currentSession);
       });
       deps.logger.info({ user_id: userId, revoke_all_access: req.revokeAllAccess }, "password changed");
       raise.passwordChanged(deps, userId);
@@ -281,7 +293,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       await db.$transaction(async (tx) => {
         const target = await users.findUser(tx, userId);
         if (!target) throw errors.userNotFound({ user_id: userId });
-        if (target.admin && (await users.countActiveAdmins(tx)) <= 1) throw errors.lastAdmin();
+        if (target.admin && (await users.lockActiveAdmins(tx)) <= 1) throw errors.lastAdmin();
         await users.deleteUserSessions(tx, target.id);
         await tx.user.update({ where: { id: target.id }, data: { deletedAt: new Date() } });
       });
@@ -310,7 +322,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       if (!caller || !isAdminWith(caller, Right.USER_DELETE)) throw errors.adminsPurgeUsers();
       const target = await users.findUser(db, userId, "any");
       if (!target) throw errors.userNotFound({ user_id: userId });
-      await users.purgeUser(db, target.id);
+      if (!(await users.purgeUser(db, target.id))) throw errors.userNotFound({ user_id: userId });
       deps.logger.info({ user_id: userId }, "user purged");
       return create(EmptySchema);
     },
@@ -337,8 +349,3 @@ function mergePreferences(user: User, paths: readonly string[], stored?: unknown
   return merged;
 }
 
-function describeDuration(ms: number): string {
-  const hours = ms / 3600_000;
-  if (Number.isInteger(hours)) return hours === 1 ? "1 hour" : `${hours} hours`;
-  return `${Math.round(ms / 60_000)} minutes`;
-}

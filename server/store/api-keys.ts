@@ -1,5 +1,5 @@
 import type { Prisma } from "../../prisma/generated/client.js";
-import type { Db } from "./db.js";
+import { isRecordNotFound, type Db } from "./db.js";
 
 /** Key metadata; the secret's digest is only read by `findApiKeyForAuth`. */
 export const apiKeyColumns = {
@@ -50,8 +50,14 @@ export async function listUserApiKeys(
   return { keys, total };
 }
 
-export function updateApiKey(db: Db, id: string, data: Prisma.ApiKeyUpdateInput): Promise<ApiKeyRow> {
-  return db.apiKey.update({ where: { id }, data, select: apiKeyColumns });
+/** The updated key, or null when it is gone (deleted concurrently). */
+export async function updateApiKey(db: Db, id: string, data: Prisma.ApiKeyUpdateInput): Promise<ApiKeyRow | null> {
+  try {
+    return await db.apiKey.update({ where: { id }, data, select: apiKeyColumns });
+  } catch (err) {
+    if (isRecordNotFound(err)) return null;
+    throw err;
+  }
 }
 
 export async function deleteUserApiKey(db: Db, userInternalId: string, id: string): Promise<boolean> {

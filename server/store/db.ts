@@ -16,6 +16,11 @@ export function isUniqueViolation(err: unknown): boolean {
   );
 }
 
+/** True when an update or delete found no row (Prisma P2025), e.g. because a concurrent request removed it. */
+export function isRecordNotFound(err: unknown): boolean {
+  return (err as { code?: string })?.code === "P2025";
+}
+
 /** Runs a write whose only expected failure is a taken ID or e-mail: that becomes `already_exists` (6). */
 export async function withUniqueness<T>(work: () => Promise<T>): Promise<T> {
   try {

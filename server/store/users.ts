@@ -91,15 +91,27 @@ export function scopeFilter(deleted: boolean): Prisma.UserWhereInput {
   return scoped(deleted ? "deleted" : "active");
 }
 
-export function countActiveAdmins(db: Db): Promise<number> {
-  return db.user.count({ where: { admin: true, deletedAt: null } });
+/**
+ * Locks the rows of the active admins until the transaction ends and counts them. Two admins demoting or deleting
+ * each other at once then take turns, and the second sees the first's change, so one admin always remains.
+ */
+export async function lockActiveAdmins(tx: Db): Promise<number> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT "id" FROM "users" WHERE "admin" AND "deleted_at" IS NULL FOR UPDATE`;
+  return rows.length;
 }
 
-export function deleteUserSessions(db: Db, internalId: string) {
-  return db.userSession.deleteMany({ where: { userId: internalId } });
+/** Serializes writes about one user (e.g. capped login tokens) until the transaction ends. */
+export async function lockUser(tx: Db, internalId: string): Promise<void> {
+  await tx.$queryRaw`SELECT "id" FROM "users" WHERE "id" = ${internalId}::uuid FOR UPDATE`;
+}
+
+/** Ends the user's sessions, all of them or all but `exceptSessionId`. */
+export function deleteUserSessions(db: Db, internalId: string, exceptSessionId?: string) {
+  return db.userSession.deleteMany({ where: { userId: internalId, ...(exceptSessionId ? { id: { not: exceptSessionId } } : {}) } });
 }
 
 /** Hard delete: API keys, sessions, tokens, attributes and links go with it through ON DELETE CASCADE. */
-export function purgeUser(db: Db, internalId: string) {
-  return db.user.delete({ where: { id: internalId } });
+export async function purgeUser(db: Db, internalId: string): Promise<boolean> {
+  const { count } = await db.user.deleteMany({ where: { id: internalId } });
+  return count > 0; // false when a concurrent purge got there first
 }

@@ -2,6 +2,7 @@
 // is refused cross-site, works as an `ONZW4` bearer token, and stops working when the session ends or idles out.
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
 import { EntityAccess } from "../../gen/ttn/lorawan/v3/identityserver_pb.js";
 import { Right } from "../../gen/ttn/lorawan/v3/rights_pb.js";
 import { UserRegistry, UserSessionRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
@@ -104,12 +105,20 @@ for (const backend of databaseBackends()) {
       expect(me.body.details[0].cause.name).toBe("session_expired");
     });
 
-    it("restricts a suspended user's session like any other credential", async () => {
-      const userId = await createUser(server);
-      const cookie = await loggedIn(server, userId);
-      await server.client(UserRegistry, "connect", server.adminKey).update({ user: { ids: { userId }, state: 4 }, fieldMask: { paths: ["state"] } });
-      const err = await rpcError(clientWithHeaders(server, UserSessionRegistry, { cookie }).list({ userIds: { userId } }));
-      expect(err.code).toBe(Code.PermissionDenied);
+    it("ends a user's sessions on suspension and rejection, not on flagging (spec C.6 [R])", async () => {
+      const admin = server.client(UserRegistry, "connect", server.adminKey);
+      for (const [state, ends] of [[State.FLAGGED, false], [State.SUSPENDED, true], [State.REJECTED, true]] as const) {
+        const userId = await createUser(server);
+        const cookie = await loggedIn(server, userId);
+        await admin.update({ user: { ids: { userId }, state }, fieldMask: { paths: ["state"] } });
+        const call = clientWithHeaders(server, EntityAccess, { cookie }).authInfo({});
+        if (!ends) {
+          expect((await call).accessMethod.case, State[state]).toBe("userSession");
+          continue;
+        }
+        const err = await rpcError(call);
+        expect([err.code, err.errorName], State[state]).toEqual([Code.Unauthenticated, "pkg/identityserver:token_not_found"]);
+      }
     });
   });
 

@@ -55,8 +55,8 @@ export async function request(server: TestServer, method: string, path: string, 
 export const login = (server: TestServer, userId: string, password = PASSWORD, headers: Record<string, string> = {}) =>
   request(server, "POST", "/oauth/api/auth/login", { json: { user_id: userId, password }, headers });
 
-export async function loggedIn(server: TestServer, userId: string): Promise<string> {
-  const res = await login(server, userId);
+export async function loggedIn(server: TestServer, userId: string, password = PASSWORD): Promise<string> {
+  const res = await login(server, userId, password);
   if (res.status !== 204 || !res.cookie) throw new Error(`login of ${userId} failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.cookie;
 }

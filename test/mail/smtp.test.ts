@@ -120,8 +120,8 @@ for (const backend of databaseBackends()) {
       expect(mail!.subject).toBe("Your temporary password for The Things Stack");
       expect(mail!.toHeader).toContain(`${userId}@example.com`);
       const secret = /Temporary password: ([A-Z2-7]+)/.exec(mail!.text)![1]!;
-      expect(mail!.text).toContain(`${PUBLIC_URL}/update-password?user=${userId}&current=${secret}`);
-      expect(mail!.html).toContain(`href="${PUBLIC_URL}/update-password?user=${userId}&amp;current=${secret}"`);
+      expect(mail!.text).toContain(`${PUBLIC_URL}/oauth/update-password?user=${userId}&current=${secret}`);
+      expect(mail!.html).toContain(`href="${PUBLIC_URL}/oauth/update-password?user=${userId}&amp;current=${secret}"`);
       expect(mail!.html).toContain("Dear Mail User");
 
       // Once sent, the secret is no longer stored in the outbox.

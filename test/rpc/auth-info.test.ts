@@ -114,6 +114,17 @@ for (const backend of databaseBackends()) {
       }
     });
 
+    it("percent-encodes a state description that a header cannot carry as is", async () => {
+      await registerUser(server, "zoe");
+      const key = await createUserKey(server, server.adminKey, "zoe", [Right.USER_ALL]);
+      await setState("zoe", State.SUSPENDED, "Compte suspendu — fraude\r\nrevue 2");
+      for (const protocol of PROTOCOLS) {
+        const { info, warning } = await authInfo(server, protocol, key);
+        expect(byNumber(keyAccess(info).apiKey?.rights ?? [])).toEqual(byNumber([Right.USER_INFO]));
+        expect(warning).toBe("Restricted rights after account suspension: Compte suspendu %E2%80%94 fraude revue 2");
+      }
+    });
+
     it("refuses a suspended user's key what the suspension took away", async () => {
       await registerUser(server, "sue", "grpc-web");
       const key = await createUserKey(server, server.adminKey, "sue", [Right.USER_ALL]);

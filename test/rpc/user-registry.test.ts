@@ -238,6 +238,17 @@ for (const backend of databaseBackends()) {
           expect(got.stateDescription).toBe("");
         });
 
+        it("sets and removes a profile picture", async () => {
+          const user = await register();
+          const own = registry(await keyFor(user.ids!.userId));
+          const sizes = { 0: "https://pictures.example.com/original.png" };
+          await own.update({ user: { ids: user.ids, profilePicture: { sizes } }, fieldMask: { paths: ["profile_picture"] } });
+          expect((await own.get({ userIds: user.ids, fieldMask: { paths: ["profile_picture"] } })).profilePicture?.sizes).toEqual(sizes);
+          await own.update({ user: { ids: user.ids }, fieldMask: { paths: ["profile_picture"] } });
+          const after = await own.get({ userIds: user.ids, fieldMask: { paths: ["profile_picture"] } });
+          expect(JSON.stringify(after.profilePicture?.sizes ?? {})).not.toContain("pictures.example.com");
+        });
+
         it("ignores deprecated contact_info with a warning", async () => {
           const user = await register();
           let warning = "";

@@ -95,16 +95,23 @@ for (const backend of databaseBackends()) {
       expect((await server.client(UserSessionRegistry, "connect", withAll).list({ userIds: { userId } })).sessions.length).toBeGreaterThan(0);
     });
 
-    it("ends all sessions but keeps API keys on UpdatePassword with revoke_all_access", async () => {
+    it("ends the other sessions on a password change, and all of them but no API key with revoke_all_access", async () => {
       const userId = await createUser(server);
       const key = await apiKeyFor(server, userId, [Right.USER_ALL]);
-      const cookies = [await loggedIn(server, userId), await loggedIn(server, userId)];
+      const cookies = [await loggedIn(server, userId), await loggedIn(server, userId), await loggedIn(server, userId)];
       const registry = server.client(UserRegistry, "connect");
 
-      await registry.updatePassword({ userIds: { userId }, old: PASSWORD, new: "Changed-Passw0rd", revokeAllAccess: false });
+      // Changed in the first session: that one goes on, the others end (spec C.6 [R]).
+      await clientWithHeaders(server, UserRegistry, { cookie: cookies[0]! }).updatePassword({ userIds: { userId }, old: PASSWORD, new: "Changed-Passw0rd", revokeAllAccess: false });
       expect((await request(server, "GET", "/oauth/api/me", { headers: { cookie: cookies[0]! } })).status).toBe(200);
+      expect((await request(server, "GET", "/oauth/api/me", { headers: { cookie: cookies[1]! } })).status).toBe(401);
+      // Changed without a session (old password only): every session ends.
+      const again = [cookies[0]!, await loggedIn(server, userId, "Changed-Passw0rd")];
+      await registry.updatePassword({ userIds: { userId }, old: "Changed-Passw0rd", new: "Changed-Passw0rd-2", revokeAllAccess: false });
+      for (const cookie of again) expect((await request(server, "GET", "/oauth/api/me", { headers: { cookie } })).status).toBe(401);
+      cookies.splice(0, cookies.length, await loggedIn(server, userId, "Changed-Passw0rd-2"), await loggedIn(server, userId, "Changed-Passw0rd-2"));
 
-      await registry.updatePassword({ userIds: { userId }, old: "Changed-Passw0rd", new: "Another-Passw0rd", revokeAllAccess: true });
+      await clientWithHeaders(server, UserRegistry, { cookie: cookies[0]! }).updatePassword({ userIds: { userId }, old: "Changed-Passw0rd-2", new: "Another-Passw0rd", revokeAllAccess: true });
       for (const cookie of cookies) {
         expect((await request(server, "GET", "/oauth/api/me", { headers: { cookie } })).status).toBe(401);
         expect((await rpcError(clientWithHeaders(server, EntityAccess, { cookie }).authInfo({}))).code).toBe(Code.Unauthenticated);
