@@ -313,6 +313,24 @@ for (const backend of databaseBackends()) {
       expect([err.code, err.errorName]).toEqual([Code.AlreadyExists, "pkg/identityserver:login_tokens_still_valid"]);
     });
 
+    it("holds the cap of five active tokens under parallel requests", async () => {
+      await registerUser(server, "fred", "connect");
+      const c = server.client(UserAccess, "connect");
+      const results = await Promise.allSettled(Array.from({ length: 10 }, () => c.createLoginToken({ userIds: { userId: "fred" } })));
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(5);
+      for (const r of results.filter((r): r is PromiseRejectedResult => r.status === "rejected")) {
+        expect(r.reason.rawMessage).toContain("login_tokens_still_valid");
+      }
+    });
+
+    it("does not let a narrow admin key skip the e-mail or receive the token (C.8)", async () => {
+      await registerUser(server, "gina", "connect");
+      const narrow = await createUserKey(server, server.adminKey, "admin-user", [Right.USER_INFO]);
+      const res = await server.client(UserAccess, "connect", narrow).createLoginToken({ userIds: { userId: "gina" }, skipEmail: true });
+      expect(res.token).toBe("");
+      await vi.waitFor(() => expect(mailTo("gina@example.com")).toHaveLength(1));
+    });
+
     it("answers not found for an unknown user", async () => {
       const err = await rpcError(server.client(UserAccess, "connect", server.adminKey).createLoginToken({ userIds: { userId: "nobody-here" } }));
       expect([err.code, err.errorName]).toEqual([Code.NotFound, "pkg/identityserver/store:entity_not_found"]);

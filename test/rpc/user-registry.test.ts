@@ -417,6 +417,12 @@ for (const backend of databaseBackends()) {
         expect(disabled.errorName).toBe("pkg/identityserver:user_registration_disabled");
         const made = await server.client(UserRegistry, protocol, server.adminKey).create({ user: { ...body.user, state: State.APPROVED } });
         expect(made.ids?.userId).toBe("someone");
+        // An admin key without the admin-field right is treated like anyone else (C.8 recommendation).
+        const narrow = await server.client(UserAccess, protocol, server.adminKey).createAPIKey({ userIds: { userId: "admin-user" }, rights: [Right.USER_INFO] });
+        const refused = await rpcError(server.client(UserRegistry, protocol, narrow.key).create({
+          user: { ids: { userId: "other-admin" }, primaryEmailAddress: "o@example.com", password: PASSWORD, admin: true, state: State.APPROVED },
+        }));
+        expect(refused.errorName).toBe("pkg/identityserver:invitation_token_required");
       } finally {
         await server.close();
       }
