@@ -51,14 +51,45 @@ export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * What an error message may show of a bad value: the value as given, or (`undefined`) nothing. Start-up errors
+ * go to the console and from there into log collectors, so a variable that can hold a credential never shows
+ * its value; the parsers of such variables also keep the value out of their own messages.
+ */
+type Show = (raw: string) => string | undefined;
+const asGiven: Show = (raw) => raw;
+const hidden: Show = () => undefined;
+
+/**
+ * A URL that may carry a user and password (`postgresql://user:pass@host/db`): shown with the user info as
+ * `***` and without query and fragment (libpq takes `?password=`). Nothing is shown when the value does not
+ * parse, or when an `@` outside the user info suggests a password with a `/`, `?` or `#` spilled into the path,
+ * query or fragment (`smtp://user:pa/ss@host`), or the `//` is missing (`postgresql:user:pass@host`).
+ */
+const redactedUrl: Show = (raw) => {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return undefined;
+  }
+  if (u.pathname.includes("@") || u.search.includes("@") || u.hash.includes("@")) return undefined;
+  if (u.username) u.username = "***";
+  if (u.password) u.password = "***";
+  u.search = "";
+  u.hash = "";
+  return u.href;
+};
+
 /** Reads one variable through `parse`; a bad value names the variable so start-up fails clearly. */
-function read<T>(env: Env, name: string, fallback: T, parse: (raw: string) => T): T {
+function read<T>(env: Env, name: string, fallback: T, parse: (raw: string) => T, show: Show = asGiven): T {
   const raw = env[name];
   if (raw === undefined || raw.trim() === "") return fallback;
   try {
     return parse(raw.trim());
   } catch (err) {
-    throw new ConfigError(`${name}: ${(err as Error).message} (got "${raw}")`);
+    const shown = show(raw.trim());
+    throw new ConfigError(`${name}: ${(err as Error).message}${shown === undefined ? "" : ` (got "${shown}")`}`);
   }
 }
 
@@ -82,9 +113,29 @@ const duration = (raw: string): number => {
   return ms;
 };
 
+/**
+ * setTimeout's longest delay (about 24.8 days): a longer one fires after 1 ms instead, which would turn the mail
+ * worker's idle poll into a busy loop. Every duration that reaches a timer is bounded by it.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const timerDuration = (raw: string): number => {
+  const ms = duration(raw);
+  if (ms > MAX_TIMER_MS) throw new Error(`expected at most about 24.8 days (${MAX_TIMER_MS}ms), the longest timer delay`);
+  return ms;
+};
+
+// The message never contains the value: URLs may carry credentials (see redactedUrl).
 const url = (protocols: string[]) => (raw: string): string => {
-  const parsed = new URL(raw); // throws "Invalid URL"
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new Error(`expected a ${protocols.join(" or ")} URL, which this does not parse as`);
+  }
   if (!protocols.includes(parsed.protocol)) throw new Error(`expected a ${protocols.join(" or ")} URL`);
+  // "postgresql:user:pass@host" parses (as an opaque path) but is a typo; "postgresql:///db" (socket) is fine.
+  if (!raw.slice(parsed.protocol.length).startsWith("//")) throw new Error(`expected ${parsed.protocol}// at the start`);
   return raw;
 };
 
@@ -105,9 +156,10 @@ const autoOrBool = (raw: string): "auto" | boolean => {
   }
 };
 
+// Keys are secrets: a bad entry is named by position, never shown.
 const hexKeys = (raw: string): Buffer[] =>
-  raw.split(",").map((k) => k.trim()).filter(Boolean).map((k) => {
-    if (!/^(?:[0-9a-fA-F]{2})+$/.test(k)) throw new Error("expected comma-separated hexadecimal keys");
+  raw.split(",").map((k) => k.trim()).filter(Boolean).map((k, i) => {
+    if (!/^(?:[0-9a-fA-F]{2})+$/.test(k)) throw new Error(`expected comma-separated hexadecimal keys; key ${i + 1} is not`);
     return Buffer.from(k, "hex");
   });
 
@@ -132,14 +184,18 @@ export function loadConfig(env: Env = process.env): Config {
   const backoffMs = read(env, "LOGIN_RATE_LIMIT_BACKOFF", 30_000, duration);
   const maxBackoffMs = read(env, "LOGIN_RATE_LIMIT_MAX_BACKOFF", 15 * 60_000, duration);
   if (backoffMs > maxBackoffMs) throw new ConfigError("LOGIN_RATE_LIMIT_BACKOFF must not exceed LOGIN_RATE_LIMIT_MAX_BACKOFF");
+  // 30 s doubling to 1 h: ten attempts span about five hours, enough to ride out a mail server restart.
+  const mailBackoffMs = read(env, "MAIL_RETRY_BACKOFF", 30_000, timerDuration);
+  const mailMaxBackoffMs = read(env, "MAIL_RETRY_MAX_BACKOFF", 3600_000, timerDuration);
+  if (mailBackoffMs > mailMaxBackoffMs) throw new ConfigError("MAIL_RETRY_BACKOFF must not exceed MAIL_RETRY_MAX_BACKOFF");
   return {
     host: read(env, "HOST", "0.0.0.0", (s) => s),
     port,
     dataDir: path.resolve(read(env, "DATA_DIR", "./data", (s) => s)),
-    databaseUrl: read(env, "DATABASE_URL", undefined, url(["postgresql:", "postgres:"])),
-    smtpUrl: read(env, "SMTP_URL", undefined, url(["smtp:", "smtps:"])),
+    databaseUrl: read(env, "DATABASE_URL", undefined, url(["postgresql:", "postgres:"]), redactedUrl),
+    smtpUrl: read(env, "SMTP_URL", undefined, url(["smtp:", "smtps:"]), redactedUrl),
     mailFrom: read(env, "MAIL_FROM", "The Things Stack <noreply@localhost>", (s) => s),
-    publicUrl: read(env, "PUBLIC_URL", `${scheme}://localhost:${port}`, url(["http:", "https:"])).replace(/\/+$/, ""),
+    publicUrl: read(env, "PUBLIC_URL", `${scheme}://localhost:${port}`, url(["http:", "https:"]), redactedUrl).replace(/\/+$/, ""),
     corsOrigins: read(env, "CORS_ORIGINS", [], origins),
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     logLevel: read(env, "LOG_LEVEL", "info", (s) => {
@@ -186,13 +242,12 @@ export function loadConfig(env: Env = process.env): Config {
       maxBackoffMs,
     },
     trustProxy: read(env, "TRUST_PROXY", false, bool),
-    clusterKeys: read(env, "CLUSTER_KEYS", [] as Buffer[], hexKeys),
+    clusterKeys: read(env, "CLUSTER_KEYS", [] as Buffer[], hexKeys, hidden),
     mailRetry: {
       attempts: read(env, "MAIL_RETRY_ATTEMPTS", 10, int(1, 1000)),
-      // 30 s doubling to 1 h: ten attempts span about five hours, enough to ride out a mail server restart.
-      backoffMs: read(env, "MAIL_RETRY_BACKOFF", 30_000, duration),
-      maxBackoffMs: read(env, "MAIL_RETRY_MAX_BACKOFF", 3600_000, duration),
-      pollIntervalMs: read(env, "MAIL_POLL_INTERVAL", 5_000, duration),
+      backoffMs: mailBackoffMs,
+      maxBackoffMs: mailMaxBackoffMs,
+      pollIntervalMs: read(env, "MAIL_POLL_INTERVAL", 5_000, timerDuration),
     },
   };
 }

@@ -1,4 +1,5 @@
-// `npm start`: read the environment once, serve every protocol on one port, stop cleanly on SIGTERM/SIGINT.
+// `npm start`: read the environment once, serve every protocol on one port, stop cleanly on SIGTERM/SIGINT
+// (a second one forces the exit).
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { startServer } from "./app.js";
@@ -26,10 +27,15 @@ logger.info(
   "identity server listening",
 );
 
+// A second signal (a second Ctrl-C, or a supervisor that has waited long enough) ends the process at once,
+// without waiting for the rest of the shutdown.
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, () => {
-    if (stopping) return;
+    if (stopping) {
+      logger.error({ signal }, "second signal during shutdown, exiting without finishing it");
+      process.exit(1);
+    }
     stopping = true;
     logger.info({ signal }, "shutting down");
     server.close().then(

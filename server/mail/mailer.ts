@@ -15,14 +15,26 @@ export interface MailMessage {
   html: string;
 }
 
-/** Delivers one message or throws; retries are the outbox's job. */
-export type MailTransport = (message: MailMessage) => Promise<void>;
+/** Delivers one message or throws; retries are the outbox's job. When `signal` aborts, a send in progress stops. */
+export type MailTransport = (message: MailMessage, signal?: AbortSignal) => Promise<void>;
+
+/**
+ * The timing invariant of delivery: a claimed message is not retried by anyone else for LEASE_MS, so every
+ * send must end (succeed, fail or be aborted) well before that, or a second process could send it again while
+ * the first is still at it. SEND_TIMEOUT_MS < LEASE_MS is that bound, enforced by aborting the send whatever
+ * the mail server does. nodemailer's own limits end the usual stalls sooner, with a precise error: connecting,
+ * the greeting, and silence on an open connection (its defaults of 2 min, 30 s and 10 min broke the invariant).
+ *   SMTP_TIMEOUTS.connectionTimeout, .greetingTimeout, .socketTimeout <= SEND_TIMEOUT_MS < LEASE_MS
+ */
+const LEASE_MS = 2 * 60_000;
+const SEND_TIMEOUT_MS = 90_000;
+const SMTP_TIMEOUTS = { connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 } as const;
 
 /** SMTP when a URL is configured (e.g. smtp://user:pass@host:587), else `.eml` files for development. */
 export function createMailTransport(options: { smtpUrl?: string; from: string; dataDir: string }): MailTransport {
   if (options.smtpUrl) {
-    const smtp = nodemailer.createTransport(options.smtpUrl);
-    return async (message) => { await smtp.sendMail({ from: options.from, ...message }); };
+    const smtp = nodemailer.createTransport({ url: options.smtpUrl, ...SMTP_TIMEOUTS });
+    return async (message, signal) => { await smtp.sendMail({ from: options.from, ...message, signal }); };
   }
   const render = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
   const dir = path.join(options.dataDir, "mail");
@@ -40,9 +52,18 @@ export interface MailRetryPolicy {
   pollIntervalMs: number;
 }
 
-/** A claimed row is not retried by anyone else for this long, even if this process dies while sending. */
-const LEASE_MS = 2 * 60_000;
 const BATCH = 20;
+
+/** Whether `work` settled within `ms` (a rejection counts as settled); the timer is cleared either way. */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  try {
+    return await Promise.race([work.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * The durable outbox (spec D.4 [R]): `enqueue` writes a row, inside the caller's transaction when given one,
@@ -56,6 +77,8 @@ export class MailOutbox {
   private again = false;
   private stopped = true;
   private timer: NodeJS.Timeout | undefined;
+  /** Aborted by `stop` when sends outlast its timeout. */
+  private sends = new AbortController();
 
   constructor(
     private readonly db: Db,
@@ -90,15 +113,27 @@ export class MailOutbox {
 
   start(): void {
     this.stopped = false;
+    if (this.sends.signal.aborted) this.sends = new AbortController();
     this.schedule(0);
   }
 
-  /** Stops the worker after the delivery in progress; undelivered rows stay for the next start. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the worker: no new delivery starts, and those in progress get `timeoutMs` to finish before they are
+   * aborted (a mail server that accepts the connection and then says nothing must not hold up shutdown).
+   * An aborted message is released for the next start, or another process, without counting as an attempt.
+   * Returns within about `timeoutMs` + 1 s whatever the mail server and the database do.
+   */
+  async stop(timeoutMs = 5_000): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await Promise.allSettled([...this.writes]);
-    await this.running;
+    const idle = (async () => {
+      await Promise.allSettled([...this.writes]);
+      await this.running;
+    })();
+    if (await settlesWithin(idle, timeoutMs)) return;
+    this.logger.warn({ timeoutMs }, "mail delivery still in progress at shutdown, aborting it");
+    this.sends.abort(new Error("mail outbox stopped"));
+    await settlesWithin(idle, 1_000); // recording the aborted attempts
   }
 
   /** Look for due mail now (after an enqueue). */
@@ -107,15 +142,27 @@ export class MailOutbox {
     void this.pass();
   }
 
-  /** Waits until no queued message is due (sent, or waiting for a later retry) or the timeout passed. */
+  /**
+   * Waits until no queued message is due (sent, or waiting for a later retry) or the timeout passed, also
+   * while a send hangs: what is still in progress then is left to `stop`.
+   */
   async drain(timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      await Promise.allSettled([...this.writes]);
-      await this.pass();
-      if (!this.writes.size && (await countDueMail(this.db, new Date(), this.retry.attempts)) === 0) return;
-      if (Date.now() >= deadline) return;
-      await new Promise((r) => setTimeout(r, 20));
+    const work = (async () => {
+      for (;;) {
+        await Promise.allSettled([...this.writes]);
+        await this.pass();
+        if (!this.writes.size && (await countDueMail(this.db, new Date(), this.retry.attempts)) === 0) return;
+        if (Date.now() >= deadline) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); });
+    try {
+      await Promise.race([work, timeout]); // a database error still rejects
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -153,6 +200,7 @@ export class MailOutbox {
 
   private async deliverDue(): Promise<void> {
     for (;;) {
+      if (this.stopped) return; // `stop` waits for this pass; the rest is for the next start
       const now = new Date();
       const rows = await findDueMail(this.db, now, this.retry.attempts, BATCH);
       if (!rows.length) return;
@@ -161,12 +209,23 @@ export class MailOutbox {
   }
 
   private async deliver(row: OutboxRow, now: Date): Promise<void> {
-    if (!(await claimMail(this.db, row, new Date(now.getTime() + LEASE_MS)))) return;
+    if (this.stopped || !(await claimMail(this.db, row, new Date(now.getTime() + LEASE_MS)))) return;
     const attempts = row.attempts + 1;
+    const stopping = this.sends.signal;
+    const send = new AbortController();
+    const abort = () => send.abort(stopping.reason);
+    stopping.addEventListener("abort", abort, { once: true });
+    const deadline = setTimeout(() => send.abort(new Error(`mail server did not finish within ${SEND_TIMEOUT_MS / 1000} s`)), SEND_TIMEOUT_MS);
     try {
-      await this.transport({ to: row.to, subject: row.subject, text: row.text, html: row.html });
+      await this.transport({ to: row.to, subject: row.subject, text: row.text, html: row.html }, send.signal);
     } catch (err) {
-      const error = (err as Error).message ?? String(err);
+      const error = send.signal.aborted ? (send.signal.reason as Error).message : (err as Error).message ?? String(err);
+      if (stopping.aborted) {
+        // Cut short by shutdown, not the mail server's fault: due again at once, the attempt not counted.
+        this.logger.warn({ mail_id: row.id, to: row.to, attempt: attempts }, "mail delivery interrupted by shutdown");
+        await markMailFailed(this.db, row.id, row.attempts, "interrupted by shutdown", new Date());
+        return;
+      }
       if (attempts >= this.retry.attempts) {
         this.logger.error({ mail_id: row.id, to: row.to, attempt: attempts, error }, "mail delivery failed, giving up");
         await markMailFailed(this.db, row.id, attempts, error, null);
@@ -176,6 +235,9 @@ export class MailOutbox {
       this.logger.warn({ mail_id: row.id, to: row.to, attempt: attempts, error }, "mail delivery failed, retrying");
       await markMailFailed(this.db, row.id, attempts, error, new Date(Date.now() + delay));
       return;
+    } finally {
+      clearTimeout(deadline);
+      stopping.removeEventListener("abort", abort);
     }
     await markMailSent(this.db, row.id, attempts, new Date());
     this.logger.info({ mail_id: row.id, to: row.to, attempt: attempts }, "mail sent");
