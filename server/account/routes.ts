@@ -12,7 +12,7 @@ import {
 import * as errors from "../domain/error-catalog.js";
 import { isServiceError, type ServiceError } from "../domain/errors.js";
 import { isValidUserId } from "../domain/identifiers.js";
-import { verifyAgainstDummy, verifyPassword } from "../domain/password-hash.js";
+import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from "../domain/password-hash.js";
 import { digestSecret } from "../domain/tokens.js";
 import { userReadMask } from "../domain/user-paths.js";
 import type { ServiceDeps } from "../services/context.js";
@@ -123,8 +123,18 @@ export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void 
     if (!row) throw errors.noUserIdPasswordMatch(); // deleted meanwhile
     const blocked = stateError(row);
     if (blocked) throw blocked;
+    if (needsRehash(user.passwordHash)) await upgradePasswordHash(user.id, user.passwordHash, password);
     await begin(req, res, user.id);
     logger.info({ user_id: userId }, "user logged in");
+  }
+
+  /**
+   * A verified password stored under an older scheme (e.g. upstream's PBKDF2, imported) is rehashed with today's
+   * argon2id parameters; conditional on the old hash, so a password changed meanwhile is never overwritten.
+   */
+  async function upgradePasswordHash(internalId: string, oldHash: string, password: string): Promise<void> {
+    const passwordHash = await hashPassword(password);
+    await db.user.updateMany({ where: { id: internalId, passwordHash: oldHash }, data: { passwordHash } });
   }
 
   async function tokenLogin(req: Req, res: Res): Promise<void> {

@@ -22,7 +22,7 @@ export interface CallerUser {
 export type Credential =
   | { kind: "anonymous" }
   | { kind: "api-key"; key: ApiKeyRow; user: CallerUser }
-  | { kind: "session"; session: SessionRow; user: CallerUser; viaCookie: boolean }
+  | { kind: "session"; session: SessionRow; user: CallerUser }
   | { kind: "cluster" };
 
 export interface Caller {
@@ -84,21 +84,24 @@ export interface ResolveOptions {
   sessions: SessionPolicy;
   /** Keys accepted in `ClusterKey <hex>` (CLUSTER_KEYS); without them a ClusterKey header is refused. */
   clusterKeys?: readonly Buffer[];
-  /** The bearer came from the `_session` cookie (the caller checked the request's origin already). */
-  viaCookie?: boolean;
   now?: Date;
+}
+
+/** `Scheme value` of an Authorization header; the scheme lower-cased, as schemes are case-insensitive. */
+function splitAuthorization(header: string): { scheme: string; value: string } {
+  const space = header.indexOf(" ");
+  if (space < 0) return { scheme: header.toLowerCase(), value: "" };
+  return { scheme: header.slice(0, space).toLowerCase(), value: header.slice(space + 1).trim() };
 }
 
 export async function resolveCaller(db: Db, authorization: string | null, options: ResolveOptions): Promise<Caller> {
   if (!authorization) return ANONYMOUS;
-  const space = authorization.indexOf(" ");
-  const scheme = space < 0 ? authorization : authorization.slice(0, space);
-  const value = space < 0 ? "" : authorization.slice(space + 1).trim();
-  if (scheme.toLowerCase() === "clusterkey" && options.clusterKeys) {
+  const { scheme, value } = splitAuthorization(authorization);
+  if (scheme === "clusterkey" && options.clusterKeys) {
     if (!clusterKeyMatches(value, options.clusterKeys)) throw errors.wrongClusterKey();
     return CLUSTER;
   }
-  if (scheme.toLowerCase() !== "bearer") throw errors.unsupportedAuthorization();
+  if (scheme !== "bearer") throw errors.unsupportedAuthorization();
   const token = splitToken(value); // malformed → pkg/auth:token (3), as upstream
   switch (token.kind) {
     case "key":
@@ -116,10 +119,11 @@ export async function resolveCaller(db: Db, authorization: string | null, option
 
 async function resolveApiKey(db: Db, id: string, secret: string, options: { adminRightsAll: boolean; now?: Date }): Promise<Caller> {
   const row = await findApiKeyForAuth(db, id);
-  // A key whose owner is soft-deleted does not exist for authentication (C.3).
-  if (!row || !row.user || row.user.deletedAt) throw errors.apiKeyNotFoundForAuth();
+  if (!row) throw errors.apiKeyNotFoundForAuth();
+  // Secret, expiry, then owner (C.3): a key whose owner is soft-deleted does not exist for authentication.
   if (!secretMatches(row.secretHash, secret)) throw errors.invalidAuthorization();
   if (row.expiresAt && row.expiresAt <= (options.now ?? new Date())) throw errors.apiKeyExpired();
+  if (!row.user || row.user.deletedAt) throw errors.apiKeyNotFoundForAuth();
   const { secretHash: _secret, user, ...key } = row;
   return userCaller({ kind: "api-key", key, user }, key.rights as Right[], options.adminRightsAll);
 }
@@ -128,7 +132,7 @@ async function resolveApiKey(db: Db, id: string, secret: string, options: { admi
 async function resolveSession(db: Db, id: string, secret: string, options: ResolveOptions): Promise<Caller> {
   const row = await verifySession(db, id, secret, options.sessions, options.now);
   const { secretHash: _secret, user, ...session } = row;
-  return userCaller({ kind: "session", session, user, viaCookie: options.viaCookie ?? false }, [Right.ALL], options.adminRightsAll);
+  return userCaller({ kind: "session", session, user }, [Right.ALL], options.adminRightsAll);
 }
 
 /** A trusted cluster service: every _READ and _INFO right on every entity (spec 0.3), never an admin. */
@@ -158,9 +162,8 @@ export function clusterKeyMatches(hex: string, keys: readonly Buffer[]): boolean
  */
 export function requireClusterKey(authorization: string | null, keys: readonly Buffer[]): Caller {
   if (!authorization) throw errors.noClusterKey();
-  const space = authorization.indexOf(" ");
-  const scheme = space < 0 ? authorization : authorization.slice(0, space);
-  if (scheme.toLowerCase() !== "clusterkey") throw errors.clusterAuthType({ auth_type: scheme });
-  if (!clusterKeyMatches(authorization.slice(space + 1).trim(), keys)) throw errors.wrongClusterKey();
+  const { scheme, value } = splitAuthorization(authorization);
+  if (scheme !== "clusterkey") throw errors.clusterAuthType({ auth_type: scheme });
+  if (!clusterKeyMatches(value, keys)) throw errors.wrongClusterKey();
   return CLUSTER;
 }

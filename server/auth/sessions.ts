@@ -22,15 +22,13 @@ export interface StartedSession {
   session: store.SessionRow;
   /** Cookie value: the session ID and its secret; only the secret's digest is stored. */
   cookieValue: string;
-  /** The same credential as a bearer token, for non-browser clients. */
-  token: string;
 }
 
 export async function startSession(db: Db, userInternalId: string, policy: SessionPolicy, now = new Date()): Promise<StartedSession> {
   const secret = randomKey();
   const expiresAt = sessionDeadline({ createdAt: now, lastSeenAt: now }, policy);
   const session = await store.createSession(db, { userId: userInternalId, secretHash: digestSecret(secret), expiresAt, createdAt: now });
-  return { session, cookieValue: `${session.id}.${secret}`, token: joinToken("ssn", session.id, secret) };
+  return { session, cookieValue: `${session.id}.${secret}` };
 }
 
 /** Splits a cookie value into session ID and secret; undefined when it is not one of ours. */

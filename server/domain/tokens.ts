@@ -87,8 +87,7 @@ const DIGEST_PREFIX = "sha256:";
 /**
  * Digest stored for a generated secret. The secrets carry 256 random bits, so brute force and rainbow tables
  * are hopeless and a salted slow hash would only cost CPU on every authenticated request; plain SHA-256 is
- * enough. The `sha256:` prefix leaves room for other schemes (imported upstream PBKDF2 secrets go through
- * password-hash.ts verifyPassword instead).
+ * enough. The `sha256:` prefix leaves room for other schemes; a digest without it never matches.
  */
 export function digestSecret(secret: string): string {
   return DIGEST_PREFIX + createHash("sha256").update(secret, "utf8").digest("hex");

@@ -2,18 +2,17 @@
 // users are linked to. The OIDC client secret is write-only: stored, never returned, never logged.
 import { create } from "@bufbuild/protobuf";
 import { EmptySchema } from "@bufbuild/protobuf/wkt";
-import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import {
   AuthenticationProviderRegistry, AuthenticationProviderSchema, AuthenticationProvidersSchema,
   type AuthenticationProvider,
 } from "../../gen/tti/lorawan/v3/authentication_provider_pb.js";
-import { isAdminWith } from "../auth/user-rights.js";
 import * as errors from "../domain/error-catalog.js";
 import { Right } from "../domain/rights.js";
 import { selects } from "../domain/user-paths.js";
 import * as providers from "../store/authentication-providers.js";
 import { page, withUniqueness } from "../store/db.js";
-import { callerOrAnonymous, setTotalCount, type ServiceDeps } from "./context.js";
+import { requireAdminWith, setTotalCount, type ServiceDeps } from "./context.js";
 import { ts } from "./user-messages.js";
 
 /** Every path of AuthenticationProvider. */
@@ -41,12 +40,6 @@ export function providerUpdateMask(paths: readonly string[]): string[] {
   checkPaths(paths);
   const fixed = new Set(["ids", "ids.provider_id", "created_at", "updated_at"]);
   return PROVIDER_PATHS.filter((p) => paths.includes(p) && !fixed.has(p));
-}
-
-/** Both tti registries are admin-only (spec B.4): a bad or missing credential is just "not an admin". */
-export async function requireAdminWith(deps: ServiceDeps, ctx: HandlerContext, right: Right): Promise<void> {
-  const caller = await callerOrAnonymous(deps, ctx);
-  if (!caller || !isAdminWith(caller, right)) throw errors.permissionDenied();
 }
 
 const storedConfiguration = (row: providers.ProviderRow) => (row.configuration ?? {}) as providers.ProviderConfiguration;

@@ -4,7 +4,10 @@ import { resolveCaller, type Caller } from "../auth/caller.js";
 import type { PasswordAttempts } from "../auth/rate-limit.js";
 import { assertSameOriginRequest } from "../auth/request-origin.js";
 import { cookieBearer, readCookie, SESSION_COOKIE } from "../auth/sessions.js";
+import { isAdminWith } from "../auth/user-rights.js";
 import type { Config } from "../config.js";
+import * as errors from "../domain/error-catalog.js";
+import type { Right } from "../domain/rights.js";
 import type { Logger } from "../logger.js";
 import type { MailQueue } from "../mail/mailer.js";
 import type { BackgroundWork } from "../notifications/background.js";
@@ -62,7 +65,7 @@ async function resolveRequest(deps: ServiceDeps, ctx: HandlerContext): Promise<C
     { origin: ctx.requestHeader.get("origin"), secFetchSite: ctx.requestHeader.get("sec-fetch-site"), selfOrigin: new URL(ctx.url).origin },
     deps.config,
   );
-  return resolveCaller(deps.db, `Bearer ${bearer}`, { ...options, viaCookie: true });
+  return resolveCaller(deps.db, `Bearer ${bearer}`, options);
 }
 
 /** The caller, or anonymous when the credential is bad: for checks that only ask "is this an admin?" (B.0.1). */
@@ -76,4 +79,16 @@ export async function callerOrAnonymous(deps: ServiceDeps, ctx: HandlerContext):
 
 export function setTotalCount(ctx: HandlerContext, total: number): void {
   ctx.responseHeader.set("x-total-count", String(total));
+}
+
+/**
+ * Admin-only calls (List, Purge, the tti registries): a bad or missing credential is just "not an admin" (B.0.1),
+ * and an admin's credential must also hold `right` (C.8 recommendation).
+ */
+export async function requireAdminWith(
+  deps: ServiceDeps, ctx: HandlerContext, right: Right, refusal: () => Error = () => errors.permissionDenied(),
+): Promise<Caller> {
+  const caller = await callerOrAnonymous(deps, ctx);
+  if (!caller || !isAdminWith(caller, right)) throw refusal();
+  return caller;
 }

@@ -10,8 +10,7 @@ import { findProvider } from "../store/authentication-providers.js";
 import { withUniqueness } from "../store/db.js";
 import * as links from "../store/external-users.js";
 import { getUser } from "../store/users.js";
-import { requireAdminWith } from "./authentication-provider-registry.js";
-import type { ServiceDeps } from "./context.js";
+import { requireAdminWith, type ServiceDeps } from "./context.js";
 import { ts } from "./user-messages.js";
 
 function toExternalUserMessage(row: links.ExternalUserRow): ExternalUser {

@@ -22,7 +22,7 @@ import { page, withUniqueness } from "../store/db.js";
 import { isExternalUser } from "../store/external-users.js";
 import { acceptInvitation } from "../store/invitations.js";
 import * as users from "../store/users.js";
-import { callerOf, callerOrAnonymous, setTotalCount, type ServiceDeps } from "./context.js";
+import { callerOf, callerOrAnonymous, requireAdminWith, setTotalCount, type ServiceDeps } from "./context.js";
 import { date, pictureToJson, preferencesToJson, publicOnly, toUserMessage } from "./user-messages.js";
 
 /** Default lifetime of a temporary password set by an admin through Update (upstream). */
@@ -130,8 +130,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
     },
 
     async list(req, ctx) {
-      const caller = await callerOrAnonymous(deps, ctx);
-      if (!caller || !isAdminWith(caller, Right.USER_INFO)) throw errors.permissionDenied();
+      await requireAdminWith(deps, ctx, Right.USER_INFO);
       const paths = userReadMask(req.fieldMask?.paths ?? []);
       const { users: rows, total } = await users.listUsers(db, {
         where: users.scopeFilter(req.deleted),
@@ -318,8 +317,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
 
     async purge(req, ctx) {
       const userId = req.userId;
-      const caller = await callerOrAnonymous(deps, ctx);
-      if (!caller || !isAdminWith(caller, Right.USER_DELETE)) throw errors.adminsPurgeUsers();
+      await requireAdminWith(deps, ctx, Right.USER_DELETE, () => errors.adminsPurgeUsers());
       const target = await users.findUser(db, userId, "any");
       if (!target) throw errors.userNotFound({ user_id: userId });
       if (!(await users.purgeUser(db, target.id))) throw errors.userNotFound({ user_id: userId });

@@ -4,6 +4,11 @@ import * as errors from "../domain/error-catalog.js";
 /** A client or an open transaction: repositories accept either, so callers decide what is atomic. */
 export type Db = PrismaClient | Prisma.TransactionClient;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Row IDs are UUIDs; anything else cannot exist and must not reach the database (the query would fail there). */
+export const isUuid = (id: string): boolean => UUID.test(id);
+
 /** True for a unique-constraint violation, however the driver adapter reports it. */
 export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; cause?: { code?: string; originalCode?: string }; meta?: { driverAdapterError?: { cause?: { originalCode?: string; kind?: string } } } };

@@ -1,11 +1,8 @@
 // Notifications and their per-user receiver rows (spec B.3 storage).
 import type { Prisma } from "../../prisma/generated/client.js";
-import type { Db } from "./db.js";
+import { isUuid, type Db } from "./db.js";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Notification IDs are UUIDs; anything else cannot exist and must not reach the database (it would fail there). */
-export const isNotificationId = (id: string): boolean => UUID.test(id);
+export const isNotificationId = isUuid;
 
 export interface NotificationWrite {
   entityType: string;

@@ -1,6 +1,6 @@
 // User sessions and login tokens. The session secret's digest is only read by `findSessionForAuth`.
 import type { Prisma } from "../../prisma/generated/client.js";
-import type { Db } from "./db.js";
+import { isUuid, type Db } from "./db.js";
 
 export const sessionColumns = {
   id: true, expiresAt: true, lastSeenAt: true, createdAt: true, updatedAt: true,
@@ -8,10 +8,7 @@ export const sessionColumns = {
 
 export type SessionRow = Prisma.UserSessionGetPayload<{ select: typeof sessionColumns }>;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Session IDs are UUIDs; anything else cannot exist and must not reach the database (it would fail there). */
-export const isSessionId = (id: string): boolean => UUID.test(id);
+export const isSessionId = isUuid;
 
 export function createSession(db: Db, data: { userId: string; secretHash: string; expiresAt: Date; createdAt: Date }): Promise<SessionRow> {
   return db.userSession.create({ data: { ...data, lastSeenAt: data.createdAt }, select: sessionColumns });

@@ -1,4 +1,5 @@
 // The account app (spec C.2–C.5, users-and-access C.4, D.38): password login, the session cookie, /me, logout.
+import { pbkdf2Sync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
 import { UserRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
@@ -60,6 +61,17 @@ for (const backend of databaseBackends()) {
       const res = await fetch(`${server.baseUrl}/oauth/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" });
       expect(res.status).toBe(409);
       expect(errorName(await res.json())).toBe("pkg/account:parse");
+    });
+
+    it("logs in a user imported with an upstream PBKDF2 hash and upgrades it to argon2id", async () => {
+      const userId = await createUser(server);
+      const salt = "AbCdEfGhIjKlMnOp";
+      const imported = `PBKDF2$sha256$1000$${salt}$${pbkdf2Sync(PASSWORD, salt, 1000, 32, "sha256").toString("base64url")}`;
+      await server.db.user.updateMany({ where: { userId }, data: { passwordHash: imported } });
+      expect((await login(server, userId)).status).toBe(204);
+      const stored = await server.db.user.findFirst({ where: { userId }, select: { passwordHash: true } });
+      expect(stored!.passwordHash).toMatch(/^\$argon2id\$/);
+      expect((await login(server, userId)).status).toBe(204);
     });
 
     it("refuses a deleted user like an unknown one", async () => {
