@@ -1,6 +1,6 @@
 // Builds the service from its parts: database, mail, RPC routes and the HTTP front that serves them on one port.
 import type http from "node:http";
-import type http2 from "node:http2";
+import http2 from "node:http2";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { ACCOUNT_API_PREFIX, accountHandler } from "./account/routes.js";
 import { PasswordAttempts } from "./auth/rate-limit.js";
@@ -48,7 +48,7 @@ export async function createApp(config: Config, logger: Logger, options: { mailT
     jsonOptions: { useProtoFieldName: true },
   });
 
-  const handler: App["handler"] = (req, res) => {
+  const dispatch: App["handler"] = (req, res) => {
     if (handleCors(req, res, config.corsOrigins)) return;
     if (req.url === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
       res.setHeader("content-type", "application/json");
@@ -63,6 +63,19 @@ export async function createApp(config: Config, logger: Logger, options: { mailT
     rpc(req as http.IncomingMessage, res as http.ServerResponse);
   };
 
+  // The handler runs inside the HTTP server's 'request' event: anything it throws is an uncaught exception that
+  // ends the process, for every client. connect-node parses the request synchronously (e.g. it builds a URL from
+  // the Host header, so `Host: a b`, `Host: x:99999` or an HTTP/1.0 request without Host throw), so one malformed
+  // request could take the service down. Contain each failure to its own request.
+  const handler: App["handler"] = (req, res) => {
+    try {
+      const result: unknown = dispatch(req, res);
+      if (result instanceof Promise) result.catch((err: unknown) => failRequest(req, res, err, logger));
+    } catch (err) {
+      failRequest(req, res, err, logger);
+    }
+  };
+
   return {
     deps,
     database,
@@ -74,6 +87,30 @@ export async function createApp(config: Config, logger: Logger, options: { mailT
       await database.close();
     },
   };
+}
+
+/**
+ * Answers a request whose dispatch threw. Such throws come from parsing what the client sent (the request is
+ * unusable, e.g. no valid authority), so 400; errors from the calls themselves are answered by the handlers.
+ */
+function failRequest(req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse, err: unknown, logger: Logger): void {
+  logger.warn({ err, method: req.method, url: req.url }, "rejected a request that could not be dispatched");
+  try {
+    if (res.headersSent) {
+      // Too late for a status: cut the exchange off so the client does not wait for the rest.
+      if ("stream" in res) res.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+      else res.destroy();
+      return;
+    }
+    const body = JSON.stringify({ code: "invalid_argument", message: "bad request" });
+    res.statusCode = 400;
+    res.setHeader("content-type", "application/json");
+    res.setHeader("content-length", String(Buffer.byteLength(body)));
+    res.end(body);
+  } catch {
+    // The response itself is broken (e.g. the socket is gone); nothing more can be said to this client.
+    req.socket.destroy();
+  }
 }
 
 /** Creates the app and serves it; `close` stops listening, lets calls finish, then releases the database. */

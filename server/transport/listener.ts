@@ -13,14 +13,35 @@ export interface Listener {
 }
 
 /**
+ * How long a new connection may take to say what it is: the first bytes of a cleartext connection, the TLS
+ * handshake, or the HTTP/2 connection preface (up to the client's SETTINGS frame). Node's header and request
+ * timeouts only start once the HTTP server owns the socket, so before that a client that connects and sends
+ * nothing (or a partial preface) would hold a file descriptor forever; enough of them exhaust the process.
+ * Ten seconds is far more than any real client needs for a round trip or two.
+ */
+export const FIRST_BYTES_TIMEOUT_MS = 10_000;
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+  tls?: { certFile: string; keyFile: string };
+  /** Overrides FIRST_BYTES_TIMEOUT_MS (tests use a short one). */
+  firstBytesTimeoutMs?: number;
+}
+
+/**
  * One TCP port for every protocol. Cleartext: the first bytes tell HTTP/2 (prior-knowledge preface "PRI * HTTP/2.0")
  * from HTTP/1.1, because Node's http2 server cannot fall back to HTTP/1.1 without TLS. With TLS, ALPN does it.
  */
 export async function listen(
   handler: Handler,
-  options: { host: string; port: number; tls?: { certFile: string; keyFile: string } },
+  options: ListenOptions,
 ): Promise<Listener> {
+  const firstBytesTimeoutMs = options.firstBytesTimeoutMs ?? FIRST_BYTES_TIMEOUT_MS;
   const sockets = new Set<Socket>();
+  // Connections whose protocol is not known yet (cleartext: sniffing; TLS: handshaking). They carry no request,
+  // so shutdown destroys them at once instead of waiting for them.
+  const pending = new Set<Socket>();
   const sessions = new Set<http2.Http2Session>();
   const busy = new WeakMap<Socket, number>(); // in-flight HTTP/1.1 requests per socket
   const http2Sockets = new WeakSet<Socket>(); // closed through their session, not directly
@@ -37,31 +58,71 @@ export async function listen(
     });
   };
 
+  const trackSession = (s: http2.Http2Session) => {
+    sessions.add(s);
+    if (closing) s.close();
+    // The socket was handed over after its first bytes; the preface must still complete in time.
+    const preface = setTimeout(() => s.destroy(), firstBytesTimeoutMs);
+    s.once("remoteSettings", () => clearTimeout(preface));
+    s.once("close", () => { clearTimeout(preface); sessions.delete(s); });
+  };
+
   let front: net.Server;
   if (options.tls) {
     const secure = http2.createSecureServer(
-      { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile), allowHTTP1: true },
+      {
+        cert: readFileSync(options.tls.certFile),
+        key: readFileSync(options.tls.keyFile),
+        allowHTTP1: true,
+        handshakeTimeout: firstBytesTimeoutMs, // the socket is destroyed and 'tlsClientError' emitted
+      },
       (req, res) => {
         if (req.httpVersionMajor === 2) grpcMessageAsGo(res);
         if (req.httpVersionMajor === 1) trackHttp1(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse);
         handler(req, res);
       },
     );
-    secure.on("session", (s) => { sessions.add(s); s.once("close", () => sessions.delete(s)); });
-    secure.on("secureConnection", (socket) => { if (socket.alpnProtocol === "h2") http2Sockets.add(socket); });
+    secure.on("session", trackSession);
+    // The TLS socket that 'secureConnection' gives is a new object over the same connection; the TCP 4-tuple
+    // tells which raw socket finished its handshake.
+    const handshaking = new Map<string, Socket>();
+    const tuple = (s: Socket) => `${s.remoteAddress}|${s.remotePort}|${s.localAddress}|${s.localPort}`;
+    secure.on("connection", (raw: Socket) => {
+      const key = tuple(raw);
+      handshaking.set(key, raw);
+      pending.add(raw);
+      raw.once("close", () => {
+        pending.delete(raw);
+        if (handshaking.get(key) === raw) handshaking.delete(key);
+      });
+    });
+    secure.on("secureConnection", (socket) => {
+      if (socket.alpnProtocol === "h2") http2Sockets.add(socket);
+      const key = tuple(socket);
+      const raw = handshaking.get(key);
+      if (raw) { handshaking.delete(key); pending.delete(raw); }
+    });
     front = secure;
   } else {
     const h1 = http.createServer((req, res) => { trackHttp1(req, res); handler(req, res); });
     const h2 = http2.createServer((req, res) => { grpcMessageAsGo(res); handler(req, res); });
-    h2.on("session", (s) => { sessions.add(s); s.once("close", () => sessions.delete(s)); });
+    h2.on("session", trackSession);
     front = net.createServer((socket) => {
       socket.on("error", () => {}); // a reset before the protocol is known must not crash the process
-      socket.once("readable", function sniff() {
-        const head: Buffer | null = socket.read(3) ?? socket.read();
-        if (!head) { socket.once("readable", sniff); return; }
+      pending.add(socket);
+      const silent = setTimeout(() => socket.destroy(), firstBytesTimeoutMs);
+      socket.once("close", () => { clearTimeout(silent); pending.delete(socket); });
+      // The bytes are kept here until the protocol is known, not pushed back: unshifting a short head made the
+      // stream emit 'readable' again at once, so a client that sent just "P" kept the event loop spinning forever.
+      let head = Buffer.alloc(0);
+      socket.on("readable", function sniff() {
+        for (let chunk: Buffer | null; (chunk = socket.read()) !== null;) head = Buffer.concat([head, chunk]);
+        if (head.length < 3 && "PRI".startsWith(head.toString("latin1"))) return; // maybe a preface: wait for more
+        socket.off("readable", sniff);
         socket.unshift(head);
-        if (head.length < 3 && "PRI".startsWith(head.toString("latin1"))) { socket.once("readable", sniff); return; }
         const isHttp2 = head.toString("latin1").startsWith("PRI");
+        clearTimeout(silent); // from here on the HTTP server's own timeouts (and the preface timer) apply
+        pending.delete(socket);
         if (isHttp2) http2Sockets.add(socket);
         (isHttp2 ? h2 : h1).emit("connection", socket);
       });
@@ -86,10 +147,11 @@ export async function listen(
       closing = true;
       const stopped = new Promise<void>((resolve) => front.close(() => resolve()));
       for (const session of sessions) session.close(); // GOAWAY: running streams finish, no new ones start
+      for (const socket of pending) socket.destroy(); // no request on them yet
       for (const socket of sockets) {
         if (!http2Sockets.has(socket) && (busy.get(socket) ?? 0) === 0) socket.end(); // idle HTTP/1.1
       }
-      const force = setTimeout(() => { for (const socket of sockets) socket.destroy(); }, graceMs);
+      const force = setTimeout(() => { for (const socket of [...sockets, ...pending]) socket.destroy(); }, graceMs);
       await stopped;
       clearTimeout(force);
     },
