@@ -1,7 +1,6 @@
 // Builds the service from its parts: database, mail, RPC routes and the HTTP front that serves them on one port.
 import type http from "node:http";
 import http2 from "node:http2";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { ACCOUNT_API_PREFIX, accountHandler } from "./account/routes.js";
 import { PasswordAttempts } from "./auth/rate-limit.js";
 import type { Config } from "./config.js";
@@ -15,6 +14,7 @@ import { handleCors } from "./transport/cors.js";
 import { errorInterceptor } from "./transport/errors.js";
 import { listen, type Listener } from "./transport/listener.js";
 import { loggingInterceptor } from "./transport/logging.js";
+import { rpcHandler } from "./transport/rpc-handler.js";
 import { validationInterceptor } from "./transport/validation.js";
 import type { ServiceDeps } from "./services/context.js";
 import { registerServices, validationRules } from "./services/index.js";
@@ -39,12 +39,13 @@ export async function createApp(config: Config, logger: Logger, options: { mailT
   const deps: ServiceDeps = { db: database.prisma, config, logger, mail, passwordAttempts, background };
   const account = accountHandler(deps);
 
-  const rpc = connectNodeAdapter({
+  const rpc = rpcHandler({
     routes: (router) => registerServices(router, deps),
     // Order matters: errors wrap everything so validation failures are translated too.
     interceptors: [loggingInterceptor(logger), errorInterceptor(logger), validationInterceptor(validationRules)],
     readMaxBytes: 16 * 1024 * 1024, // an embedded profile picture may be up to 8 MiB
-    // Upstream's JSON uses proto field names (primary_email_address); parsing accepts both spellings.
+    // Upstream's JSON uses proto field names (primary_email_address); parsing accepts both spellings, and
+    // rpcHandler also reads upstream's field masks and unprefixed enum names.
     jsonOptions: { useProtoFieldName: true },
   });
 
@@ -60,7 +61,7 @@ export async function createApp(config: Config, logger: Logger, options: { mailT
       account(req, res);
       return;
     }
-    rpc(req as http.IncomingMessage, res as http.ServerResponse);
+    rpc(req, res);
   };
 
   // The handler runs inside the HTTP server's 'request' event: anything it throws is an uncaught exception that

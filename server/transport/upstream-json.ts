@@ -1,0 +1,88 @@
+// Upstream's JSON dialect on input (spec 0.5). JSON clients of The Things Stack send field masks as objects
+// (`{"paths": ["primary_email_address"]}`) with snake_case paths, and enum values with or without their prefix
+// (`"USER_INFO"` for `RIGHT_USER_INFO`). Protobuf's canonical JSON, which Connect parses, wants a comma-separated
+// lowerCamelCase string and full enum names; this rewrites the first into the second before Connect parses.
+// Everything canonical passes through unchanged.
+import type { DescEnum, DescField, DescMessage } from "@bufbuild/protobuf";
+
+const FIELD_MASK = "google.protobuf.FieldMask";
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+const isObject = (v: Json): v is { [key: string]: Json } => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** `console_preferences.console_theme` → `consolePreferences.consoleTheme`; camelCase input stays as it is. */
+const camelPath = (path: string) => path.trim().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+function fieldMask(value: Json): Json {
+  const paths = isObject(value) && Array.isArray(value.paths) ? value.paths : typeof value === "string" ? value.split(",") : undefined;
+  if (!paths || !paths.every((p) => typeof p === "string")) return value; // not ours to fix: let the parser say what is wrong
+  return (paths as string[]).filter((p) => p.trim()).map(camelPath).join(",");
+}
+
+function enumValue(value: Json, desc: DescEnum): Json {
+  if (typeof value !== "string" || desc.values.some((v) => v.name === value)) return value;
+  return desc.values.find((v) => v.localName === value)?.name ?? value;
+}
+
+function messageValue(value: Json, desc: DescMessage): Json {
+  if (desc.typeName === FIELD_MASK) return fieldMask(value);
+  if (desc.typeName.startsWith("google.protobuf.")) return value; // other well-known types have one JSON form
+  if (!isObject(value)) return value;
+  return mapEntries(value, (key, v) => {
+    const field = desc.fields.find((f) => f.name === key || f.jsonName === key);
+    return field && v !== null ? fieldValue(v, field) : v;
+  });
+}
+
+/** The object with `fn` applied to its values; the same object when nothing changed (so unchanged bodies stay byte-exact). */
+function mapEntries(value: { [key: string]: Json }, fn: (key: string, v: Json) => Json): Json {
+  let out: { [key: string]: Json } | undefined;
+  for (const [key, v] of Object.entries(value)) {
+    const mapped = fn(key, v);
+    if (mapped !== v) out ??= { ...value };
+    if (out) out[key] = mapped;
+  }
+  return out ?? value;
+}
+
+function mapItems(value: Json[], fn: (v: Json) => Json): Json[] {
+  const mapped = value.map(fn);
+  return mapped.every((v, i) => v === value[i]) ? value : mapped;
+}
+
+function fieldValue(value: Json, field: DescField): Json {
+  switch (field.fieldKind) {
+    case "message":
+      return messageValue(value, field.message);
+    case "enum":
+      return enumValue(value, field.enum);
+    case "list":
+      if (!Array.isArray(value)) return value;
+      if (field.listKind === "message") return mapItems(value, (v) => messageValue(v, field.message));
+      if (field.listKind === "enum") return mapItems(value, (v) => enumValue(v, field.enum));
+      return value;
+    case "map":
+      if (!isObject(value)) return value;
+      if (field.mapKind === "message") return mapEntries(value, (_, v) => messageValue(v, field.message));
+      if (field.mapKind === "enum") return mapEntries(value, (_, v) => enumValue(v, field.enum));
+      return value;
+    default:
+      return value;
+  }
+}
+
+/**
+ * The request body in canonical JSON for `input`, or the body itself when it is not JSON at all (the parser then
+ * reports that as usual) or needs no change.
+ */
+export function canonicalRequestJson(body: Uint8Array, input: DescMessage): Uint8Array {
+  let parsed: Json;
+  try {
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body)) as Json;
+  } catch {
+    return body;
+  }
+  const rewritten = messageValue(parsed, input);
+  return rewritten === parsed ? body : new TextEncoder().encode(JSON.stringify(rewritten));
+}
