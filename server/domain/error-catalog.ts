@@ -73,13 +73,6 @@ export const externalUserNotFound = defineError(STORE, "external_user_not_found"
 export const alreadyExists = defineError("pkg/util/store", "already_exists", Code.AlreadyExists, "already exists");
 export const loginTokensStillValid = defineError(IS, "login_tokens_still_valid", Code.AlreadyExists, "too many login tokens are still valid");
 export const invitationAlreadySent = defineError(STORE, "invitation_already_sent", Code.AlreadyExists, "an invitation was already sent to `{email}`");
-/** Not checked upstream; we refuse so an admin notices the person already has an account (spec B.1 Send step 5). */
-export const invitationEmailRegistered = defineError(
-  IS,
-  "invitation_email_registered",
-  Code.AlreadyExists,
-  "a user with e-mail address `{email}` is already registered",
-);
 
 // --- permission denied (7) ---
 export const permissionDenied = defineError(IS, "permission_denied", Code.PermissionDenied, "permission denied");

@@ -34,7 +34,8 @@ export function userInvitationRegistry(deps: ServiceDeps): ServiceImpl<typeof Us
       const email = req.email; // stored as given (e.g. `Name <a@b.c>` passes validation), as upstream
       const now = new Date();
       const row = await db.$transaction(async (tx) => {
-        if (await invitations.isEmailRegistered(tx, addressOf(email))) throw errors.invitationEmailRegistered({ email });
+        // Whether someone already has this address is not checked, as upstream (spec B.1 Send step 5): such a
+        // sign-up fails later on the taken address, and refusing here would tell inviters who is registered.
         const created = await invitations.createInvitation(tx, {
           email, token: randomKey(), createdAt: now, expiresAt: new Date(now.getTime() + config.registration.invitationTokenTtlMs),
         });
@@ -78,10 +79,4 @@ function toInvitationMessage(row: invitations.InvitationRow): Invitation {
     // Absent when the accepting user was purged (the foreign key is set to NULL).
     acceptedBy: row.acceptedBy ? { userId: row.acceptedBy.userId } : undefined,
   });
-}
-
-/** The address part of `Name <a@b.c>`, or the whole value: what a user's primary e-mail address would be. */
-function addressOf(email: string): string {
-  const bracketed = /<([^<>]*)>\s*$/.exec(email);
-  return (bracketed ? bracketed[1]! : email).trim();
 }

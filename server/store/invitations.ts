@@ -60,10 +60,3 @@ export async function deleteInvitationByEmail(db: Db, email: string): Promise<vo
   const count = await db.$executeRaw`DELETE FROM "invitations" WHERE lower("email") = lower(${email})`;
   if (!count) throw errors.invitationNotFound();
 }
-
-/** True when an active (not soft-deleted) user has this primary e-mail address, in any case. */
-export async function isEmailRegistered(db: Db, email: string): Promise<boolean> {
-  const rows = await db.$queryRaw<{ found: number }[]>`
-    SELECT 1 AS found FROM "users" WHERE lower("primary_email_address") = lower(${email}) AND "deleted_at" IS NULL LIMIT 1`;
-  return rows.length > 0;
-}
