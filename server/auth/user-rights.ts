@@ -12,7 +12,8 @@ import type { Caller } from "./caller.js";
  */
 export async function rightsOnUser(db: Db, caller: Caller, userId: string, scope: UserScope = "active"): Promise<Set<Right>> {
   const universal = intersect(caller.universalRights, USER_POTENTIAL_RIGHTS);
-  const own = caller.user?.userId === userId ? caller.rights : new Set<Right>();
+  // A credential holding nothing a user can hold (e.g. only RIGHT_SEND_INVITES) has universal rights only (B.0.3 step 2).
+  const own = caller.user?.userId === userId && intersect(caller.rights, USER_POTENTIAL_RIGHTS).size ? caller.rights : new Set<Right>();
   if (caller.isAdmin && !(await findUser(db, userId, scope))) throw errors.userNotFound({ user_id: userId });
   return union(own, universal);
 }

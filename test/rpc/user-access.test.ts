@@ -51,6 +51,13 @@ for (const backend of databaseBackends()) {
         }
       });
 
+      it("gives a key with nothing a user can hold no rights on its own user (B.0.3 step 2)", async () => {
+        const invitesOnly = await createUserKey(server, server.adminKey, "admin-user", [Right.SEND_INVITES]);
+        expect((await access("connect", invitesOnly).listRights({ userId: "admin-user" })).rights).toEqual([]);
+        const err = await rpcError(access("connect", invitesOnly).getAPIKey({ userIds: { userId: "admin-user" }, keyId: keyId(invitesOnly) }));
+        expect([err.code, err.errorName]).toEqual([Code.PermissionDenied, "pkg/auth/rights:no_user_rights"]);
+      });
+
       it("gives anonymous and unrelated callers an empty list", async () => {
         expect((await access("connect").listRights({ userId: "alice" })).rights).toEqual([]);
         const bob = await createUserKey(server, server.adminKey, "bob", [Right.USER_ALL]);
