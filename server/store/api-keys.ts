@@ -1,5 +1,5 @@
 import type { Prisma } from "../../prisma/generated/client.js";
-import { isRecordNotFound, type Db } from "./db.js";
+import { isRecordNotFound, orderBy, type Db } from "./db.js";
 
 /** Key metadata; the secret's digest is only read by `findApiKeyForAuth`. */
 export const apiKeyColumns = {
@@ -38,13 +38,9 @@ export async function listUserApiKeys(
   userInternalId: string,
   options: { order: string; take: number; skip: number },
 ): Promise<{ keys: ApiKeyRow[]; total: number }> {
-  const desc = options.order.startsWith("-");
-  const field = ORDER_FIELDS[(desc ? options.order.slice(1) : options.order) as keyof typeof ORDER_FIELDS] ?? "id";
-  const dir = desc ? "desc" : "asc";
-  const orderBy: Prisma.ApiKeyOrderByWithRelationInput[] = field === "id" ? [{ id: dir }] : [{ [field]: dir }, { id: dir }];
   const where = { userId: userInternalId };
   const [keys, total] = await Promise.all([
-    db.apiKey.findMany({ where, orderBy, take: options.take, skip: options.skip, select: apiKeyColumns }),
+    db.apiKey.findMany({ where, orderBy: orderBy(options.order, ORDER_FIELDS, "id", "id"), take: options.take, skip: options.skip, select: apiKeyColumns }),
     db.apiKey.count({ where }),
   ]);
   return { keys, total };

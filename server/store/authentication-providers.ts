@@ -1,7 +1,7 @@
 // Authentication providers (spec A.4 context, B.4). The configuration column holds the OIDC client secret, so
 // callers that answer clients must blank it (see services/authentication-provider-registry.ts).
 import type { Prisma } from "../../prisma/generated/client.js";
-import type { Db } from "./db.js";
+import { orderBy, type Db } from "./db.js";
 
 /** Stored shape of AuthenticationProvider.configuration; empty when the provider has no configuration yet. */
 export interface ProviderConfiguration {
@@ -38,12 +38,8 @@ const ORDER_FIELDS = { provider_id: "providerId", name: "name", created_at: "cre
 export async function listProviders(
   db: Db, options: { order: string; take: number; skip: number },
 ): Promise<{ providers: ProviderRow[]; total: number }> {
-  const desc = options.order.startsWith("-");
-  const field = ORDER_FIELDS[(desc ? options.order.slice(1) : options.order) as keyof typeof ORDER_FIELDS] ?? "createdAt";
-  const dir = desc ? "desc" : "asc";
-  const orderBy: Prisma.AuthenticationProviderOrderByWithRelationInput[] = [{ [field]: dir }, { id: dir }];
   const [providers, total] = await Promise.all([
-    db.authenticationProvider.findMany({ orderBy, take: options.take, skip: options.skip, select: providerColumns }),
+    db.authenticationProvider.findMany({ orderBy: orderBy(options.order, ORDER_FIELDS, "createdAt", "id"), take: options.take, skip: options.skip, select: providerColumns }),
     db.authenticationProvider.count(),
   ]);
   return { providers, total };

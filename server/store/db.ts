@@ -36,6 +36,23 @@ export async function withUniqueness<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A list call's `order` ("", "name", "-name"): the field named, and whether it is descending. */
+export function parseOrder(order: string): { field: string; desc: boolean } {
+  return order.startsWith("-") ? { field: order.slice(1), desc: true } : { field: order, desc: false };
+}
+
+/**
+ * Prisma `orderBy` for a list call: the requested field (mapped to its model field, else `fallback`), then
+ * `tieBreak` in the same direction so pages never overlap (B.0.5).
+ */
+export function orderBy<F extends string>(order: string, fields: Readonly<Record<string, F>>, fallback: F, tieBreak: F): Record<F, "asc" | "desc">[] {
+  const { field, desc } = parseOrder(order);
+  const column = (Object.hasOwn(fields, field) ? fields[field] : undefined) ?? fallback;
+  const dir = desc ? "desc" : "asc";
+  const first = { [column]: dir } as Record<F, "asc" | "desc">;
+  return column === tieBreak ? [first] : [first, { [tieBreak]: dir } as Record<F, "asc" | "desc">];
+}
+
 /** Offset pagination shared by every list call: limit 0 means the configured default, page 0 means 1. */
 export function page(limit: number, pageNumber: number, defaultLimit: number): { take: number; skip: number } {
   const take = limit || defaultLimit;

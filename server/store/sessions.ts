@@ -1,6 +1,6 @@
 // User sessions and login tokens. The session secret's digest is only read by `findSessionForAuth`.
 import type { Prisma } from "../../prisma/generated/client.js";
-import { isUuid, type Db } from "./db.js";
+import { isUuid, orderBy, type Db } from "./db.js";
 
 export const sessionColumns = {
   id: true, expiresAt: true, lastSeenAt: true, createdAt: true, updatedAt: true,
@@ -39,13 +39,10 @@ export async function listUserSessions(
   userInternalId: string,
   options: { order: string; take: number; skip: number },
 ): Promise<{ sessions: SessionRow[]; total: number }> {
-  const desc = options.order.startsWith("-");
-  const dir = desc ? "desc" : "asc";
-  // Orders are "", created_at and -created_at (validated); "" sorts by creation too (spec [R]), id breaks ties.
-  const orderBy: Prisma.UserSessionOrderByWithRelationInput[] = [{ createdAt: dir }, { id: dir }];
   const where = { userId: userInternalId };
+  // Orders are "", created_at and -created_at (validated); "" sorts by creation too (spec [R]), id breaks ties.
   const [sessions, total] = await Promise.all([
-    db.userSession.findMany({ where, orderBy, take: options.take, skip: options.skip, select: sessionColumns }),
+    db.userSession.findMany({ where, orderBy: orderBy(options.order, { created_at: "createdAt" }, "createdAt", "id"), take: options.take, skip: options.skip, select: sessionColumns }),
     db.userSession.count({ where }),
   ]);
   return { sessions, total };

@@ -4,7 +4,7 @@
 // The ID page is parameterised raw SQL (Prisma's builder cannot express the expression predicates the indexes
 // need, nor the plan choice below); the rows are then loaded with the usual user columns, in page order.
 import { Prisma } from "../../prisma/generated/client.js";
-import type { Db } from "./db.js";
+import { parseOrder, type Db } from "./db.js";
 import { USER_ORDER_FIELDS, userColumns, type UserRow } from "./users.js";
 
 export interface UserSearch {
@@ -52,9 +52,8 @@ function whereClause(s: UserSearch): Prisma.Sql {
 
 /** ORDER BY <field> <dir>, user_id <dir> (B.0.5) over table alias `t`; the order keys are the column names. */
 function orderOf(order: string): { column: string; by: (t: string) => Prisma.Sql } {
-  const desc = order.startsWith("-");
-  const field = desc ? order.slice(1) : order;
-  const column = field in USER_ORDER_FIELDS ? field : "user_id";
+  const { field, desc } = parseOrder(order);
+  const column = Object.hasOwn(USER_ORDER_FIELDS, field) ? field : "user_id";
   const dir = desc ? "DESC" : "ASC";
   return {
     column,

@@ -1,6 +1,6 @@
 import type { Prisma } from "../../prisma/generated/client.js";
 import * as errors from "../domain/error-catalog.js";
-import type { Db } from "./db.js";
+import { orderBy, type Db } from "./db.js";
 
 /** Every column except secrets. Password and temporary-password hashes are only read by `findUserSecrets`. */
 export const userColumns = {
@@ -70,10 +70,7 @@ export const USER_ORDER_FIELDS = {
 
 /** `order` is "" or one of USER_ORDER_FIELDS, optionally prefixed with "-"; user_id breaks ties in the same direction. */
 export function userOrder(order: string): Prisma.UserOrderByWithRelationInput[] {
-  const desc = order.startsWith("-");
-  const field = USER_ORDER_FIELDS[(desc ? order.slice(1) : order) as keyof typeof USER_ORDER_FIELDS] ?? "userId";
-  const dir = desc ? "desc" : "asc";
-  return field === "userId" ? [{ userId: dir }] : [{ [field]: dir }, { userId: dir }];
+  return orderBy(order, USER_ORDER_FIELDS, "userId", "userId");
 }
 
 export async function listUsers(
