@@ -1,5 +1,5 @@
 // The console's static files under /console/: content types, caching, the single-page-app fallback, and no
-// way out of the build directory.
+// way out of the build directory; the e-mailed account-page links redirect into the console.
 import http from "node:http";
 import { readdirSync } from "node:fs";
 import path from "node:path";
@@ -8,14 +8,14 @@ import { CONSOLE_DIR } from "../server/transport/console.js";
 import { databaseBackends, startTestServer, type TestServer } from "./support/server.js";
 
 /** A raw GET, so paths reach the server exactly as written (fetch would normalize `..`). */
-function get(server: TestServer, rawPath: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function get(server: TestServer, rawPath: string, method = "GET"): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    http.get({ host: "127.0.0.1", port: server.port, path: rawPath }, (res) => {
+    http.request({ host: "127.0.0.1", port: server.port, path: rawPath, method }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (c: string) => { body += c; });
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    }).on("error", reject);
+    }).on("error", reject).end();
   });
 }
 
@@ -52,6 +52,27 @@ describe("console static files", () => {
     expect(route.status).toBe(200);
     expect(route.body).toContain('<div id="app"');
     expect((await get(server, "/console/assets/missing.js")).status).toBe(404);
+  });
+
+  it("redirects the account pages of e-mailed links to the console, keeping the query and no trace of it", async () => {
+    const cases = [
+      ["/oauth/token-login?token=ABC%2BDEF", "/console/?token=ABC%2BDEF"],
+      ["/oauth/register?invitation_token=INV123", "/console/?invitation_token=INV123#/register"],
+      ["/oauth/update-password?user=alice-1&current=TMP%2F456", "/console/?user=alice-1&current=TMP%2F456#/update-password"],
+      ["/oauth/register", "/console/#/register"],
+    ];
+    for (const [from, to] of cases) {
+      for (const method of ["GET", "HEAD"]) {
+        const res = await get(server, from!, method);
+        expect(res.status, `${method} ${from}`).toBe(302);
+        expect(res.headers.location).toBe(to);
+        expect(res.headers["cache-control"]).toBe("no-store");
+        expect(res.headers["referrer-policy"]).toBe("no-referrer");
+        expect(res.body).toBe("");
+      }
+    }
+    expect((await get(server, "/oauth/register?invitation_token=x", "POST")).status).toBe(405);
+    expect((await get(server, "/oauth/register/x")).status).not.toBe(302); // only the exact paths
   });
 
   it("never serves files outside the build", async () => {

@@ -1,5 +1,6 @@
 // The web console's static files (web/dist, built by `npm run build:console`) under /console/, with the
 // single-page-app fallback: any path without a file extension gets index.html, so deep links and reloads work.
+// Also the account-app pages the server's e-mails link to (upstream's paths), redirected to the console's pages.
 import { readFile, stat } from "node:fs/promises";
 import type http from "node:http";
 import type http2 from "node:http2";
@@ -34,9 +35,25 @@ const SECURITY_HEADERS: Record<string, string> = {
   "referrer-policy": "same-origin",
 };
 
-/** Answers requests under /console and returns true; false for every other request. */
+/**
+ * The account-app pages of upstream's e-mail links (login token, invitation, temporary password), mapped to the
+ * console route that handles them; the query (which carries the secret) is kept.
+ */
+const ACCOUNT_PAGES: Readonly<Record<string, string>> = {
+  "/oauth/token-login": "",
+  "/oauth/register": "#/register",
+  "/oauth/update-password": "#/update-password",
+};
+
+/** Answers requests under /console and the account pages of ACCOUNT_PAGES and returns true; false for every other request. */
 export function serveConsole(req: Req, res: Res, dir: string = CONSOLE_DIR): boolean {
   const url = req.url ?? "/";
+  const queryAt = url.indexOf("?");
+  const page = queryAt < 0 ? url : url.slice(0, queryAt);
+  if (Object.hasOwn(ACCOUNT_PAGES, page)) {
+    redirectAccountPage(req, res, queryAt < 0 ? "" : url.slice(queryAt), ACCOUNT_PAGES[page]!);
+    return true;
+  }
   if (url !== CONSOLE_PREFIX && !url.startsWith(`${CONSOLE_PREFIX}/`) && !url.startsWith(`${CONSOLE_PREFIX}?`)) return false;
   if (req.method !== "GET" && req.method !== "HEAD") {
     send(res, 405, "text/plain; charset=utf-8", "method not allowed", { allow: "GET, HEAD" });
@@ -55,6 +72,19 @@ export function serveConsole(req: Req, res: Res, dir: string = CONSOLE_DIR): boo
     if (!res.headersSent) send(res, 500, "text/plain; charset=utf-8", "internal error");
   });
   return true;
+}
+
+function redirectAccountPage(req: Req, res: Res, query: string, route: string): void {
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    send(res, 405, "text/plain; charset=utf-8", "method not allowed", { allow: "GET, HEAD" });
+    return;
+  }
+  // The URL carries a secret: neither caches nor the Referer header of the next request may keep it.
+  send(res, 302, "text/plain; charset=utf-8", "", {
+    location: `${CONSOLE_PREFIX}/${query}${route}`,
+    "cache-control": "no-store",
+    "referrer-policy": "no-referrer",
+  });
 }
 
 async function respond(req: Req, res: Res, dir: string, relative: string): Promise<void> {

@@ -1,12 +1,13 @@
 // The console in a real browser (Debian's Chromium driven by playwright-core), over both browser transports:
 // log in, create an API key and see its secret once, delete it, change the profile, find a user as admin,
-// log out. Screenshots go to test-results/screenshots/ (kept by CI as artifacts).
+// log out; and, over Connect only, the pages of e-mailed links (register with an invitation, set a new password
+// with a temporary one). Screenshots go to test-results/screenshots/ (kept by CI as artifacts).
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
-import { UserRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
+import { UserInvitationRegistry, UserRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
 import { ADMIN_PASSWORD, databaseBackends, startTestServer, type TestServer } from "../support/server.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -26,6 +27,13 @@ async function logIn(page: Page, transport: string, userId: string, password: st
   await page.locator(`.who[data-user-id="${userId}"]`).waitFor();
 }
 
+/** The path and query of the account-page link (`${PUBLIC_URL}/oauth/…`) in the captured mail to `to`, once it arrives. */
+async function mailedLink(server: TestServer, to: string, page: string): Promise<URL> {
+  const find = () => server.mail.filter((m) => m.to === to).map((m) => new RegExp(`https?://\\S+/oauth/${page}\\?[^\\s"<]+`).exec(m.text)?.[0]).find(Boolean);
+  await expect.poll(find).toBeDefined();
+  return new URL(find()!);
+}
+
 describe.skipIf(!hasChromium)("web console in Chromium", () => {
   let server: TestServer;
   let browser: Browser;
@@ -33,7 +41,8 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    server = await startTestServer(databaseBackends()[0]!, { LOGIN_TOKENS_ENABLED: "true" });
+    // Registration by invitation only: registering from the console proves the e-mailed token reached the server.
+    server = await startTestServer(databaseBackends()[0]!, { LOGIN_TOKENS_ENABLED: "true", USER_REGISTRATION_INVITATION_REQUIRED: "true" });
     await server.client(UserRegistry, "connect", server.adminKey).create({
       user: { ids: { userId: someone }, primaryEmailAddress: `${someone}@example.com`, name: "Someone Findable", password: "Someone-Passw0rd", state: State.APPROVED },
     });
@@ -174,4 +183,116 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
       }
     }, 90_000);
   }
+  // The pages e-mails link to: over the default transport only (the tests above cover both).
+  async function loggedOutPage(name: string): Promise<{ page: Page; shot: (step: string) => Promise<unknown>; done: () => Promise<void> }> {
+    const context = await browser.newContext({ baseURL: server.baseUrl, viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    const shot = (step: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${step}.png`), fullPage: true });
+    return {
+      page,
+      shot,
+      async done() {
+        await context.close();
+        expect(pageErrors).toEqual([]);
+      },
+    };
+  }
+
+  it("registers through an e-mailed invitation link, then logs the new user in", async () => {
+    const email = `invitee-${process.pid % 1000}@example.com`;
+    const newUser = `e2e-invitee-${process.pid % 1000}`;
+    const invitations = server.client(UserInvitationRegistry, "connect", server.adminKey);
+    const sent = await invitations.send({ email });
+    await server.settle();
+    const link = await mailedLink(server, email, "register");
+    expect(link.searchParams.get("invitation_token")).toBe(sent.token);
+
+    const { page, shot, done } = await loggedOutPage("register");
+    try {
+      await page.goto(link.pathname + link.search);
+      const form = page.locator("#register-form");
+      await form.waitFor();
+      expect(await form.locator("input[name=invitation_token]").inputValue()).toBe(sent.token);
+      expect(page.url()).not.toContain(sent.token); // taken out of the address bar
+      expect(new URL(page.url()).hash).toBe("#/register");
+
+      // A weak password is shown at its field; then the account is created.
+      await form.locator("input[name=user_id]").fill(newUser);
+      await form.locator("input[name=primary_email_address]").fill(email);
+      await form.locator("input[name=password]").fill("weak");
+      await form.locator("button[type=submit]").click();
+      await expect.poll(() => form.locator('[data-error-for="password"]').textContent()).toMatch(/^Password must be at least/);
+      await shot("01-field-error");
+      await form.locator("input[name=password]").fill("Invitee-Passw0rd");
+      await form.locator("input[name=name]").fill("Invited Person");
+      await form.locator("button[type=submit]").click();
+      const created = page.locator("#register-done");
+      await created.waitFor();
+      expect(await created.getAttribute("data-state")).toBe("APPROVED");
+      expect(await created.textContent()).toContain("You can log in now");
+      await shot("02-created");
+
+      // The login form below is prefilled with the new user ID.
+      const login = page.locator("#login-form");
+      expect(await login.locator("input[name=user_id]").inputValue()).toBe(newUser);
+      await login.locator("input[name=password]").fill("Invitee-Passw0rd");
+      await login.locator("button[type=submit]").click();
+      await page.locator(`.who[data-user-id="${newUser}"]`).waitFor();
+      expect(new URL(page.url()).hash).toBe("");
+      await shot("03-logged-in");
+
+      const { invitations: listed } = await invitations.list({});
+      expect(listed.find((i) => i.email === email)?.acceptedBy?.userId).toBe(newUser);
+    } catch (err) {
+      await shot("failure").catch(() => {});
+      throw err;
+    } finally {
+      await done();
+    }
+  }, 60_000);
+
+  it("sets a new password through an e-mailed temporary-password link, then logs in with it", async () => {
+    const userId = `e2e-forgetful-${process.pid % 1000}`;
+    const email = `${userId}@example.com`;
+    await server.client(UserRegistry, "connect", server.adminKey).create({
+      user: { ids: { userId }, primaryEmailAddress: email, password: "Forgotten-Passw0rd", state: State.APPROVED },
+    });
+    await server.client(UserRegistry, "connect").createTemporaryPassword({ userIds: { userId } }); // anonymous, as upstream
+    await server.settle();
+    const link = await mailedLink(server, email, "update-password");
+    const temporary = link.searchParams.get("current")!;
+    expect(link.searchParams.get("user")).toBe(userId);
+    expect(temporary).not.toBe("");
+
+    const { page, shot, done } = await loggedOutPage("update-password");
+    try {
+      await page.goto(link.pathname + link.search);
+      const form = page.locator("#update-password-form");
+      await form.waitFor();
+      expect(await form.locator("input[name=user_id]").inputValue()).toBe(userId);
+      expect(await form.locator("input[name=old]").inputValue()).toBe(temporary);
+      expect(await form.locator("input[name=old]").getAttribute("type")).toBe("password");
+      expect(page.url()).not.toContain(temporary);
+      expect(page.url()).not.toContain("user=");
+      await form.locator("input[name=new]").fill("Remembered-Passw0rd");
+      await shot("01-prefilled");
+      await form.locator("button[type=submit]").click();
+      await page.locator("#update-password-done").waitFor();
+      await shot("02-changed");
+
+      const login = page.locator("#login-form");
+      expect(await login.locator("input[name=user_id]").inputValue()).toBe(userId);
+      await login.locator("input[name=password]").fill("Remembered-Passw0rd");
+      await login.locator("button[type=submit]").click();
+      await page.locator(`.who[data-user-id="${userId}"]`).waitFor();
+      await shot("03-logged-in");
+    } catch (err) {
+      await shot("failure").catch(() => {});
+      throw err;
+    } finally {
+      await done();
+    }
+  }, 60_000);
 });

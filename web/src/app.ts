@@ -33,10 +33,29 @@ export function saveTransport(protocol: Protocol): void {
   history.replaceState(null, "", url);
 }
 
+/** The SDK clients; also what the logged-out pages (log in, register, set a new password) get. */
+export interface Clients { client: IdentityClient; account: AccountClient }
+
 /** The API is on the console's own origin, authenticated by the session cookie. */
-export function clientsOver(protocol: Protocol): { client: IdentityClient; account: AccountClient } {
+export function clientsOver(protocol: Protocol): Clients {
   return {
     client: createIdentityClient({ baseUrl: location.origin, protocol, credentials: "include" }),
     account: createAccountClient({ baseUrl: location.origin }),
   };
+}
+
+/**
+ * Reads query parameters and removes them from the address bar (history, bookmarks, a shared screen), for
+ * secrets that e-mailed links carry (login token, invitation token, temporary password): the form holds them now.
+ */
+export function takeFromQuery<K extends string>(...names: K[]): Record<K, string> {
+  const url = new URL(location.href);
+  const out = {} as Record<K, string>;
+  let found = false;
+  for (const name of names) {
+    out[name] = url.searchParams.get(name) ?? "";
+    if (url.searchParams.has(name)) { url.searchParams.delete(name); found = true; }
+  }
+  if (found) history.replaceState(history.state, "", url);
+  return out;
 }

@@ -53,6 +53,14 @@ const COMMON_FIELDS: ErrorFieldMap = {
   "pkg/validate:email": "primary_email_address",
 };
 
+/** The password policy's errors (none names its field), mapped to the input of the new password. */
+export function passwordErrors(inputName: string, extra: string[] = []): ErrorFieldMap {
+  return Object.fromEntries([
+    "password_strength_min_length", "password_strength_max_length", "password_strength_uppercase", "password_strength_digits",
+    "password_strength_special", "password_contains_user_id", "common_password", ...extra,
+  ].map((name) => [`pkg/identityserver:${name}`, inputName]));
+}
+
 /**
  * Shows `err` next to the inputs it concerns: violations by field path (`user.name` matches input `name`),
  * the `field` attribute, then `errorFields` by error name; whatever matches no input goes to the form's message line.
@@ -104,9 +112,12 @@ export function flash(form: HTMLElement, text: string, kind: "error" | "ok"): vo
 
 /** A readable sentence for an error, with its name for support. */
 export function describe(err: unknown): string {
-  if (isIdentityError(err)) return `${capitalize(err.rawMessage || err.codeName)} (${err.name})`;
+  if (isIdentityError(err)) return `${capitalize(plainMessage(err.rawMessage) || err.codeName)} (${err.name})`;
   return err instanceof Error ? err.message : String(err);
 }
+
+/** Upstream's RPC messages read `error:<namespace>:<name> (<message>)`; the name is shown once, after the message. */
+const plainMessage = (message: string) => /^error:\S+ \((.*)\)$/s.exec(message)?.[1] ?? message;
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 

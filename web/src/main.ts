@@ -1,6 +1,7 @@
-// The console's shell: log-in gate, header (user, transport, logout), navigation and hash routes.
+// The console's shell: log-in gate, header (user, transport, logout), navigation and hash routes. Logged out,
+// the hash routes are log in (default), #/register and #/update-password.
 import { Code, isIdentityError, type Protocol } from "../../client/index.js";
-import { chosenTransport, clientsOver, saveTransport, type Console, type View } from "./app.js";
+import { chosenTransport, clientsOver, saveTransport, type Clients, type Console, type View } from "./app.js";
 import { describe, h, replace } from "./dom.js";
 import { adminUsersView } from "./views/admin-users.js";
 import { apiKeysView } from "./views/api-keys.js";
@@ -9,7 +10,9 @@ import { loginTokensView } from "./views/login-tokens.js";
 import { loginView } from "./views/login.js";
 import { notificationsView } from "./views/notifications.js";
 import { profileView } from "./views/profile.js";
+import { registerView } from "./views/register.js";
 import { sessionsView } from "./views/sessions.js";
+import { updatePasswordView } from "./views/update-password.js";
 
 interface Route { path: string; title: string; view: View; admin?: boolean }
 
@@ -23,11 +26,18 @@ const ROUTES: Route[] = [
   { path: "admin/login-tokens", title: "Login tokens", view: loginTokensView, admin: true },
 ];
 
+/** Pages for visitors without a session; any other path shows the login page. */
+const PUBLIC_ROUTES: Record<string, (clients: Clients, root: HTMLElement, loggedIn: () => void) => void> = {
+  register: registerView,
+  "update-password": updatePasswordView,
+};
+
 const root = document.getElementById("app")!;
 let transport: Protocol = chosenTransport();
 let clients = clientsOver(transport);
 
 const currentPath = () => location.hash.replace(/^#\/?/, "") || "profile";
+const isPublicPath = () => currentPath() === "login" || Object.hasOwn(PUBLIC_ROUTES, currentPath());
 
 function transportSelect(): HTMLSelectElement {
   const select = h("select", { name: "transport", "aria-label": "API transport", title: "API transport" },
@@ -52,10 +62,25 @@ async function start(): Promise<void> {
     return;
   }
   if (!session) {
-    replace(root, h("header", { class: "top" }, h("h1", null, "Identity console"), transportSelect()));
-    const main = h("main");
-    root.appendChild(main);
-    loginView(clients.account, main, () => void start());
+    const main = h("main", { class: "logged-out" });
+    replace(root, h("header", { class: "top" }, h("h1", null, "Identity console"), transportSelect()), main);
+    const loggedIn = () => {
+      // A logged-out page's route means nothing once logged in; other routes (deep links) are kept.
+      if (isPublicPath()) history.replaceState(history.state, "", location.pathname + location.search);
+      void start();
+    };
+    const renderLoggedOut = () => {
+      const path = currentPath();
+      replace(main);
+      const view = Object.hasOwn(PUBLIC_ROUTES, path) ? PUBLIC_ROUTES[path] : undefined;
+      if (view) { view(clients, main, loggedIn); return; }
+      loginView(clients.account, main, loggedIn);
+      main.appendChild(h("p", { class: "auth-links" },
+        h("a", { href: "#/register" }, "Create an account"),
+        h("a", { href: "#/update-password" }, "Set a new password")));
+    };
+    window.onhashchange = renderLoggedOut;
+    renderLoggedOut();
     return;
   }
   const userId = session.user.ids?.userId ?? "";

@@ -1,12 +1,14 @@
 // Log in with user ID and password, or with a login token an admin issued; both start the cookie session.
 import type { AccountClient } from "../../../client/index.js";
+import { takeFromQuery } from "../app.js";
 import { field, h, input, onSubmit } from "../dom.js";
 
-export function loginView(account: AccountClient, root: HTMLElement, loggedIn: () => void): void {
+/** `userId` prefills the password form (after registering or setting a new password). */
+export function loginView(account: AccountClient, root: HTMLElement, loggedIn: () => void, userId = ""): void {
   const password = onSubmit(
     h("form", { class: "card", id: "login-form", "aria-label": "log in with password" },
       h("h2", null, "Log in"),
-      field("User ID", input("user_id", { autocomplete: "username", required: true, autofocus: true })),
+      field("User ID", input("user_id", { autocomplete: "username", required: true, autofocus: !userId, value: userId })),
       field("Password", input("password", { type: "password", autocomplete: "current-password", required: true })),
       h("button", { type: "submit" }, "Log in")),
     async (data) => {
@@ -35,7 +37,7 @@ export function loginView(account: AccountClient, root: HTMLElement, loggedIn: (
       "pkg/identityserver/store:login_token_already_used": "token",
     },
   );
-  const fromQuery = new URLSearchParams(location.search).get("token");
+  const fromQuery = takeFromQuery("token").token; // the e-mailed link's token, kept only in the form
   if (fromQuery) (token.elements.namedItem("token") as HTMLInputElement).value = fromQuery;
   root.append(password, token);
 }
