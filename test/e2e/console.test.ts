@@ -234,12 +234,7 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
       expect(await created.textContent()).toContain("You can log in now");
       await shot("02-created");
 
-      // The login form below is prefilled with the new user ID.
-      const login = page.locator("#login-form");
-      expect(await login.locator("input[name=user_id]").inputValue()).toBe(newUser);
-      await login.locator("input[name=password]").fill("Invitee-Passw0rd");
-      await login.locator("button[type=submit]").click();
-      await page.locator(`.who[data-user-id="${newUser}"]`).waitFor();
+      await logInFromPrefilledForm(page, newUser, "Invitee-Passw0rd");
       expect(new URL(page.url()).hash).toBe("");
       await shot("03-logged-in");
 
@@ -252,6 +247,15 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
       await done();
     }
   }, 60_000);
+
+  /** The login form shown after registering or setting a password carries the user ID already. */
+  async function logInFromPrefilledForm(page: Page, userId: string, password: string): Promise<void> {
+    const login = page.locator("#login-form");
+    expect(await login.locator("input[name=user_id]").inputValue()).toBe(userId);
+    await login.locator("input[name=password]").fill(password);
+    await login.locator("button[type=submit]").click();
+    await page.locator(`.who[data-user-id="${userId}"]`).waitFor();
+  }
 
   it("sets a new password through an e-mailed temporary-password link, then logs in with it", async () => {
     const userId = `e2e-forgetful-${process.pid % 1000}`;
@@ -282,11 +286,7 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
       await page.locator("#update-password-done").waitFor();
       await shot("02-changed");
 
-      const login = page.locator("#login-form");
-      expect(await login.locator("input[name=user_id]").inputValue()).toBe(userId);
-      await login.locator("input[name=password]").fill("Remembered-Passw0rd");
-      await login.locator("button[type=submit]").click();
-      await page.locator(`.who[data-user-id="${userId}"]`).waitFor();
+      await logInFromPrefilledForm(page, userId, "Remembered-Passw0rd");
       await shot("03-logged-in");
     } catch (err) {
       await shot("failure").catch(() => {});
