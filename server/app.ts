@@ -14,6 +14,7 @@ import { handleCors } from "./transport/cors.js";
 import { errorInterceptor } from "./transport/errors.js";
 import { listen, type Listener } from "./transport/listener.js";
 import { loggingInterceptor } from "./transport/logging.js";
+import { serveProfilePicture } from "./transport/profile-pictures.js";
 import { rpcHandler } from "./transport/rpc-handler.js";
 import { validationInterceptor } from "./transport/validation.js";
 import type { ServiceDeps } from "./services/context.js";
@@ -56,6 +57,7 @@ export async function createApp(config: Config, logger: Logger, options: { mailT
       res.end(JSON.stringify({ status: "ok" }));
       return;
     }
+    if (serveProfilePicture(req, res, database.prisma, logger)) return;
     if (serveConsole(req, res)) return;
     if (req.url?.startsWith(ACCOUNT_API_PREFIX)) {
       account(req, res);

@@ -16,7 +16,7 @@ import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from ".
 import { digestSecret } from "../domain/tokens.js";
 import { userReadMask } from "../domain/user-paths.js";
 import type { ServiceDeps } from "../services/context.js";
-import { publicOnly, toUserMessage } from "../services/user-messages.js";
+import { publicOnly, toUserMessage, userMessageOptions } from "../services/user-messages.js";
 import * as sessions from "../store/sessions.js";
 import { findUser, findUserSecrets } from "../store/users.js";
 import { readFields } from "./body.js";
@@ -49,7 +49,7 @@ function stateError(user: { state: number; stateDescription: string }): ServiceE
 
 export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void {
   const { db, config, logger } = deps;
-  const gravatar = { gravatar: config.profilePicture.useGravatar };
+  const messageOptions = userMessageOptions(config);
 
   const tls = (req: Req) => Boolean((req.socket as { encrypted?: boolean }).encrypted);
   const secureCookie = (req: Req) =>
@@ -168,7 +168,7 @@ export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void 
     const session = await currentSession(req, res);
     const row = await findUser(db, session.user.userId);
     if (!row) throw errors.notAuthenticated({}, { cause: errors.tokenNotFound() });
-    const user = publicOnly(toUserMessage(row, ME_PATHS, gravatar));
+    const user = publicOnly(toUserMessage(row, ME_PATHS, messageOptions));
     sendJson(res, 200, {
       user: toJson(UserSchema, user, { useProtoFieldName: true }),
       logged_in_at: session.createdAt.toISOString(),

@@ -6,7 +6,17 @@ const IS = "pkg/identityserver";
 const STORE = "pkg/identityserver/store";
 
 // --- request validation (3) ---
-export const validation = defineError("pkg/errors", "validation", Code.InvalidArgument, "invalid `{field}`: {reason}");
+/**
+ * `validation.field(…)`: a field rule checked by a service rather than by the proto's buf.validate rules (e.g.
+ * what an embedded picture contains): the error the rules give, with one violation naming the field.
+ */
+export const validation = Object.assign(
+  defineError("pkg/errors", "validation", Code.InvalidArgument, "invalid `{field}`: {reason}"),
+  {
+    field: (requestName: string, field: string, message: string, rule: string) =>
+      validation({ field, reason: message, name: `${requestName}ValidationError` }, { violations: [{ field, reason: rule, message }] }),
+  },
+);
 export const invalidIdentifiers = defineError("pkg/ttnpb", "identifiers", Code.InvalidArgument, "invalid identifiers");
 export const fieldMaskPaths = defineError(
   "pkg/rpcmiddleware/validator",

@@ -10,7 +10,7 @@ import { userReadMask } from "../domain/user-paths.js";
 import { page } from "../store/db.js";
 import { searchUsers } from "../store/user-search.js";
 import { callerOf, setTotalCount, type ServiceDeps } from "./context.js";
-import { toUserMessage } from "./user-messages.js";
+import { toUserMessage, userMessageOptions } from "./user-messages.js";
 
 /** The fields a filter looks at come back even when the mask omits them (B.17 step 2). */
 function filteredPaths(req: SearchUsersRequest): string[] {
@@ -25,7 +25,7 @@ function filteredPaths(req: SearchUsersRequest): string[] {
 
 export function entityRegistrySearch(deps: ServiceDeps): ServiceImpl<typeof EntityRegistrySearch> {
   const { db, config } = deps;
-  const gravatar = { gravatar: config.profilePicture.useGravatar };
+  const messageOptions = userMessageOptions(config);
   return {
     async searchUsers(req, ctx) {
       // A bad credential fails authentication; anyone but an admin holding USER_INFO (recommendation C.8) is refused.
@@ -44,7 +44,7 @@ export function entityRegistrySearch(deps: ServiceDeps): ServiceImpl<typeof Enti
         ...page(req.limit, req.page, config.defaultPageLimit), // any limit up to 1000 (upstream capped at 100)
       });
       setTotalCount(ctx, total);
-      return create(UsersSchema, { users: users.map((r) => toUserMessage(r, paths, gravatar)) });
+      return create(UsersSchema, { users: users.map((r) => toUserMessage(r, paths, messageOptions)) });
     },
   };
 }

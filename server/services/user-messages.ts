@@ -5,14 +5,37 @@ import { timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/prot
 import { ContactMethod, ContactType } from "../../gen/ttn/lorawan/v3/contact_info_pb.js";
 import { PictureSchema, type Picture } from "../../gen/ttn/lorawan/v3/picture_pb.js";
 import { UserConsolePreferencesSchema, UserSchema, type User, type UserConsolePreferences } from "../../gen/ttn/lorawan/v3/user_pb.js";
+import type { Config } from "../config.js";
+import { absolutePictureUrl } from "../domain/profile-pictures.js";
 import { selects } from "../domain/user-paths.js";
 import type { UserRow } from "../store/users.js";
 
 export const ts = (d: Date | null | undefined): Timestamp | undefined => (d ? timestampFromDate(d) : undefined);
 export const date = (t: Timestamp | undefined): Date | null => (t ? timestampDate(t) : null);
 
-export const pictureToJson = (p: Picture): JsonValue => toJson(PictureSchema, p);
 export const preferencesToJson = (p: UserConsolePreferences): JsonValue => toJson(UserConsolePreferencesSchema, p);
+
+/** How stored users become messages: the Gravatar fallback, and the base that relative picture paths resolve to. */
+export interface UserMessageOptions {
+  gravatar: boolean;
+  publicUrl: string;
+}
+
+export const userMessageOptions = (config: Config): UserMessageOptions => ({
+  gravatar: config.profilePicture.useGravatar, publicUrl: config.publicUrl,
+});
+
+/**
+ * The stored picture as readers see it (B.0.4 a): only its sizes, relative ones (our own uploads) absolute
+ * under PUBLIC_URL; undefined when there are none. Embedded data is never returned (rows written before
+ * pictures were processed may still hold it).
+ */
+function storedPicture(stored: unknown, publicUrl: string): Picture | undefined {
+  const sizes = (stored as { sizes?: Record<string, unknown> } | null)?.sizes;
+  const entries = Object.entries(sizes ?? {}).filter((e): e is [string, string] => typeof e[1] === "string");
+  if (!entries.length) return undefined;
+  return create(PictureSchema, { sizes: Object.fromEntries(entries.map(([k, url]) => [Number(k), absolutePictureUrl(url, publicUrl)])) });
+}
 
 const GRAVATAR_SIZES = [64, 128, 256, 512];
 
@@ -33,7 +56,7 @@ function pickNested(paths: readonly string[], field: string, whole: Record<strin
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Builds the User message with exactly the fields of `paths` (a mask already normalised by userReadMask). */
-export function toUserMessage(row: UserRow, paths: readonly string[], options: { gravatar: boolean }): User {
+export function toUserMessage(row: UserRow, paths: readonly string[], options: UserMessageOptions): User {
   const user = create(UserSchema, { ids: { userId: row.userId } });
   const has = (f: string) => selects(paths, f);
   if (has("created_at")) user.createdAt = ts(row.createdAt);
@@ -61,8 +84,8 @@ export function toUserMessage(row: UserRow, paths: readonly string[], options: {
   if (has("temporary_password_created_at")) user.temporaryPasswordCreatedAt = ts(row.temporaryPasswordCreatedAt);
   if (has("temporary_password_expires_at")) user.temporaryPasswordExpiresAt = ts(row.temporaryPasswordExpiresAt);
   if (has("profile_picture")) {
-    if (row.profilePicture) {
-      const stored = fromJson(PictureSchema, row.profilePicture as JsonValue);
+    const stored = storedPicture(row.profilePicture, options.publicUrl);
+    if (stored) {
       user.profilePicture = fromJson(PictureSchema, pickNested(paths, "profile_picture", toJson(PictureSchema, stored) as Record<string, unknown>) as JsonValue);
     } else if (options.gravatar) {
       user.profilePicture = gravatar(row.primaryEmailAddress);

@@ -11,6 +11,7 @@ import { isAdminWith, requireUserRights, rightsOnUser } from "../auth/user-right
 import * as errors from "../domain/error-catalog.js";
 import { isReservedUserId, isValidEmail } from "../domain/identifiers.js";
 import { hashPassword, verifyPassword } from "../domain/password-hash.js";
+import { isEmptyPicture, processPicture, type ProcessedPicture } from "../domain/profile-pictures.js";
 import { describeDuration } from "../domain/durations.js";
 import { checkPassword } from "../domain/password-policy.js";
 import { Right } from "../domain/rights.js";
@@ -21,9 +22,10 @@ import * as raise from "../notifications/raise.js";
 import { page, withUniqueness } from "../store/db.js";
 import { isExternalUser } from "../store/external-users.js";
 import { acceptInvitation } from "../store/invitations.js";
+import { replaceProfilePicture } from "../store/profile-pictures.js";
 import * as users from "../store/users.js";
 import { callerOf, callerOrAnonymous, requireAdminWith, setTotalCount, type ServiceDeps } from "./context.js";
-import { date, pictureToJson, preferencesToJson, publicOnly, toUserMessage } from "./user-messages.js";
+import { date, preferencesToJson, publicOnly, toUserMessage, userMessageOptions } from "./user-messages.js";
 
 /** Default lifetime of a temporary password set by an admin through Update (upstream). */
 const ADMIN_TEMPORARY_PASSWORD_TTL_MS = 36 * 3600_000;
@@ -47,12 +49,13 @@ function stateError(caller: Caller) {
 
 export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry> {
   const { db, config } = deps;
-  const gravatar = { gravatar: config.profilePicture.useGravatar };
+  const messageOptions = userMessageOptions(config);
 
-  function pictureColumn(user: User): Prisma.InputJsonValue | undefined {
-    if (!user.profilePicture) return undefined;
+  /** The picture to store (B.1 step 7), or undefined for none; checked before anything is written. */
+  function picture(user: User, requestName: string): ProcessedPicture | undefined {
+    if (isEmptyPicture(user.profilePicture)) return undefined;
     if (config.profilePicture.disableUpload) throw errors.profilePictureUploadsDisabled();
-    return pictureToJson(user.profilePicture) as Prisma.InputJsonValue;
+    return processPicture(user.profilePicture, "user.profile_picture", requestName);
   }
 
   return {
@@ -68,6 +71,8 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       if (!admin && !config.registration.enabled) throw errors.userRegistrationDisabled();
       checkPassword(user.password, userId, config.passwordRequirements);
 
+      const newPicture = picture(user, "CreateUserRequest");
+
       const now = new Date();
       const selfRegistered = !admin;
       const approval = config.registration.adminApprovalRequired;
@@ -78,7 +83,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
         primaryEmailAddress: user.primaryEmailAddress,
         passwordHash: await hashPassword(user.password),
         passwordUpdatedAt: now,
-        profilePicture: pictureColumn(user),
+        profilePicture: newPicture?.column,
         consolePreferences: user.consolePreferences ? (preferencesToJson(user.consolePreferences) as Prisma.InputJsonValue) : undefined,
         // Self-registration cannot choose its own privileges (B.1 step 4).
         admin: selfRegistered ? false : user.admin,
@@ -97,12 +102,13 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       const row = await withUniqueness(() =>
         db.$transaction(async (tx) => {
           const created = await users.createUser(tx, data, user.attributes);
+          if (newPicture?.upload) await replaceProfilePicture(tx, created.id, newPicture.upload);
           if (req.invitationToken) await acceptInvitation(tx, req.invitationToken, created.id, now);
           return created;
         }),
       );
       deps.logger.info({ user_id: userId, self_registered: selfRegistered }, "user created");
-      const created = toUserMessage(row, EVERY_READABLE_PATH, gravatar);
+      const created = toUserMessage(row, EVERY_READABLE_PATH, messageOptions);
       raise.userRequested(deps, created);
       return created;
     },
@@ -115,7 +121,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       if (held.has(Right.USER_INFO)) {
         const row = await users.findUser(db, userId);
         if (!row) throw errors.userNotFound({ user_id: userId });
-        return toUserMessage(row, paths, gravatar);
+        return toUserMessage(row, paths, messageOptions);
       }
       // Without USER_INFO: public fields only, and only for authenticated, approved (or flagged) callers.
       if (caller.credential.kind === "anonymous") throw errors.unauthenticated();
@@ -126,7 +132,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       }
       const row = await users.findUser(db, userId);
       if (!row) throw errors.userNotFound({ user_id: userId });
-      return publicOnly(toUserMessage(row, paths, gravatar));
+      return publicOnly(toUserMessage(row, paths, messageOptions));
     },
 
     async list(req, ctx) {
@@ -138,7 +144,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
         ...page(req.limit, req.page, config.defaultPageLimit),
       });
       setTotalCount(ctx, total);
-      return create(UsersSchema, { users: rows.map((r) => toUserMessage(r, paths, gravatar)) });
+      return create(UsersSchema, { users: rows.map((r) => toUserMessage(r, paths, messageOptions)) });
     },
 
     async update(req, ctx) {
@@ -185,10 +191,13 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       }
       if (has("temporary_password_created_at")) data.temporaryPasswordCreatedAt = date(user.temporaryPasswordCreatedAt);
       if (has("temporary_password_expires_at")) data.temporaryPasswordExpiresAt = date(user.temporaryPasswordExpiresAt);
-      if (selects(paths, "profile_picture")) {
+      const pictureChanges = selects(paths, "profile_picture");
+      let newPicture: ProcessedPicture | undefined;
+      if (pictureChanges) {
         // Any picture sub-path replaces the whole picture; an unset picture removes it (B.4 step 9).
         paths = [...paths.filter((p) => !p.startsWith("profile_picture")), "profile_picture"];
-        data.profilePicture = pictureColumn(user) ?? Prisma.DbNull;
+        newPicture = picture(user, "UpdateUserRequest");
+        data.profilePicture = newPicture?.column ?? Prisma.DbNull;
       }
 
       const row = await withUniqueness(() =>
@@ -198,6 +207,12 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
           // The last admin cannot be demoted (B.4 step 10). Upstream refuses any write of `admin` then, even `true`;
           // we only refuse the demotion, which is the change that matters.
           if (has("admin") && target.admin && !user.admin && (await users.lockActiveAdmins(tx)) <= 1) throw errors.lastAdmin();
+          if (pictureChanges) {
+            // The previous upload goes in the same transaction that stops pointing at it; the row lock makes
+            // concurrent picture changes take turns, so none leaves an unreferenced upload behind.
+            await users.lockUser(tx, target.id);
+            await replaceProfilePicture(tx, target.id, newPicture?.upload);
+          }
           if (selects(paths, "console_preferences")) data.consolePreferences = mergePreferences(user, paths, target.consolePreferences) as Prisma.InputJsonValue;
           // Suspension and rejection end the user's sessions (spec C.6 [R]; upstream only narrows their rights).
           if (has("state") && (user.state === State.SUSPENDED || user.state === State.REJECTED)) await users.deleteUserSessions(tx, target.id);
@@ -206,7 +221,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       );
       raise.entityStateChanged(deps, ctx, userId, paths, row);
       // The response holds the updated fields, never the (hashed) temporary password.
-      return toUserMessage(row, userReadMask(paths.filter((p) => p !== "temporary_password")), gravatar);
+      return toUserMessage(row, userReadMask(paths.filter((p) => p !== "temporary_password")), messageOptions);
     },
 
     async createTemporaryPassword(req) {
