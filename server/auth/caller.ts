@@ -163,7 +163,7 @@ export function clusterKeyMatches(hex: string, keys: readonly Buffer[]): boolean
 export function requireClusterKey(authorization: string | null, keys: readonly Buffer[]): Caller {
   if (!authorization) throw errors.noClusterKey();
   const { scheme, value } = splitAuthorization(authorization);
-  if (scheme !== "clusterkey") throw errors.clusterAuthType({ auth_type: scheme });
+  if (scheme !== "clusterkey") throw errors.clusterAuthType({ auth_type: authorization.split(" ", 1)[0] }); // as sent
   if (!clusterKeyMatches(value, keys)) throw errors.wrongClusterKey();
   return CLUSTER;
 }
