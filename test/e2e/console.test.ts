@@ -184,20 +184,22 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
     }, 90_000);
   }
   // The pages e-mails link to: over the default transport only (the tests above cover both).
-  async function loggedOutPage(name: string): Promise<{ page: Page; shot: (step: string) => Promise<unknown>; done: () => Promise<void> }> {
+  /** Runs `steps` in a fresh logged-out page; a failure leaves a screenshot, and page errors fail the test. */
+  async function withLoggedOutPage(name: string, steps: (page: Page, shot: (step: string) => Promise<unknown>) => Promise<void>): Promise<void> {
     const context = await browser.newContext({ baseURL: server.baseUrl, viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const pageErrors: string[] = [];
     page.on("pageerror", (e) => pageErrors.push(e.message));
     const shot = (step: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${step}.png`), fullPage: true });
-    return {
-      page,
-      shot,
-      async done() {
-        await context.close();
-        expect(pageErrors).toEqual([]);
-      },
-    };
+    try {
+      await steps(page, shot);
+    } catch (err) {
+      await shot("failure").catch(() => {});
+      throw err;
+    } finally {
+      await context.close();
+    }
+    expect(pageErrors).toEqual([]);
   }
 
   it("registers through an e-mailed invitation link, then logs the new user in", async () => {
@@ -209,8 +211,7 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
     const link = await mailedLink(server, email, "register");
     expect(link.searchParams.get("invitation_token")).toBe(sent.token);
 
-    const { page, shot, done } = await loggedOutPage("register");
-    try {
+    await withLoggedOutPage("register", async (page, shot) => {
       await page.goto(link.pathname + link.search);
       const form = page.locator("#register-form");
       await form.waitFor();
@@ -240,12 +241,7 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
 
       const { invitations: listed } = await invitations.list({});
       expect(listed.find((i) => i.email === email)?.acceptedBy?.userId).toBe(newUser);
-    } catch (err) {
-      await shot("failure").catch(() => {});
-      throw err;
-    } finally {
-      await done();
-    }
+    });
   }, 60_000);
 
   /** The login form shown after registering or setting a password carries the user ID already. */
@@ -270,8 +266,7 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
     expect(link.searchParams.get("user")).toBe(userId);
     expect(temporary).not.toBe("");
 
-    const { page, shot, done } = await loggedOutPage("update-password");
-    try {
+    await withLoggedOutPage("update-password", async (page, shot) => {
       await page.goto(link.pathname + link.search);
       const form = page.locator("#update-password-form");
       await form.waitFor();
@@ -288,11 +283,6 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
 
       await logInFromPrefilledForm(page, userId, "Remembered-Passw0rd");
       await shot("03-logged-in");
-    } catch (err) {
-      await shot("failure").catch(() => {});
-      throw err;
-    } finally {
-      await done();
-    }
+    });
   }, 60_000);
 });
