@@ -1,8 +1,12 @@
 import { defineConfig } from "vitest/config";
 
+// Three suites, each a Vitest project:
+// - main   (`npm test`): domain, store, business rules and protocol suites; fast, run on every change.
+// - e2e    (`npm run test:e2e`): the console in Debian's Chromium.
+// - system (`npm run test:system`): whole-system checks (hostile clients, several instances, packaging, README).
+// CI runs all three.
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     // Builds the SDK and the console when stale (test/sdk and test/e2e use them as users would).
     globalSetup: ["test/support/build-artifacts.ts"],
     testTimeout: 30_000,
@@ -10,5 +14,10 @@ export default defineConfig({
     // Each file starts its own servers and databases; two cores run two files at a time.
     pool: "forks",
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: "main", include: ["test/**/*.test.ts"], exclude: ["test/e2e/**", "test/system/**"] } },
+      { extends: true, test: { name: "e2e", include: ["test/e2e/**/*.test.ts"] } },
+      { extends: true, test: { name: "system", include: ["test/system/**/*.test.ts"] } },
+    ],
   },
 });

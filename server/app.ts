@@ -3,6 +3,7 @@ import type http from "node:http";
 import http2 from "node:http2";
 import { ACCOUNT_API_PREFIX, accountHandler } from "./account/routes.js";
 import { PasswordAttempts } from "./auth/rate-limit.js";
+import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import { createMailTransport, MailOutbox, type MailTransport } from "./mail/mailer.js";
@@ -12,6 +13,8 @@ import { migrate } from "./store/migrate.js";
 import { serveConsole } from "./transport/console.js";
 import { handleCors } from "./transport/cors.js";
 import { errorInterceptor } from "./transport/errors.js";
+import { healthRoute } from "./transport/health.js";
+import { prefixRoute, type HttpRoute } from "./transport/http-route.js";
 import { listen, type Listener } from "./transport/listener.js";
 import { loggingInterceptor } from "./transport/logging.js";
 import { serveProfilePicture } from "./transport/profile-pictures.js";
@@ -27,7 +30,14 @@ export interface App {
   close(): Promise<void>;
 }
 
-export async function createApp(config: Config, logger: Logger, options: { mailTransport?: MailTransport } = {}): Promise<App> {
+export interface AppOptions {
+  /** Where mail goes instead of SMTP_URL or files (tests capture it). */
+  mailTransport?: MailTransport;
+  /** The service's time; tests move it forward instead of sleeping. */
+  clock?: Clock;
+}
+
+export async function createApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<App> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const applied = await migrate(database);
   if (applied.length) logger.info({ migrations: applied }, "database migrated");
@@ -37,7 +47,8 @@ export async function createApp(config: Config, logger: Logger, options: { mailT
   mail.start(); // also delivers what an earlier run left pending
   const passwordAttempts = new PasswordAttempts(config.loginRateLimit);
   const background = new BackgroundWork(logger);
-  const deps: ServiceDeps = { db: database.prisma, config, logger, mail, passwordAttempts, background };
+  const clock = options.clock ?? systemClock;
+  const deps: ServiceDeps = { db: database.prisma, config, logger, mail, passwordAttempts, background, clock };
   const account = accountHandler(deps);
 
   const rpc = rpcHandler({
@@ -50,19 +61,16 @@ export async function createApp(config: Config, logger: Logger, options: { mailT
     jsonOptions: { useProtoFieldName: true },
   });
 
+  // Tried in order after CORS; whatever none of them answers is an RPC (gRPC, gRPC-Web or Connect).
+  const routes: HttpRoute[] = [
+    healthRoute,
+    (req, res) => serveProfilePicture(req, res, database.prisma, logger),
+    (req, res) => serveConsole(req, res),
+    prefixRoute(ACCOUNT_API_PREFIX, account),
+  ];
   const dispatch: App["handler"] = (req, res) => {
     if (handleCors(req, res, config.corsOrigins)) return;
-    if (req.url === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
-      res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ status: "ok" }));
-      return;
-    }
-    if (serveProfilePicture(req, res, database.prisma, logger)) return;
-    if (serveConsole(req, res)) return;
-    if (req.url?.startsWith(ACCOUNT_API_PREFIX)) {
-      account(req, res);
-      return;
-    }
+    for (const route of routes) if (route(req, res)) return;
     rpc(req, res);
   };
 
@@ -117,7 +125,7 @@ function failRequest(req: http.IncomingMessage | http2.Http2ServerRequest, res: 
 }
 
 /** Creates the app and serves it; `close` stops listening, lets calls finish, then releases the database. */
-export async function startServer(config: Config, logger: Logger, options: { mailTransport?: MailTransport } = {}): Promise<{ app: App; listener: Listener; close(): Promise<void> }> {
+export async function startServer(config: Config, logger: Logger, options: AppOptions = {}): Promise<{ app: App; listener: Listener; close(): Promise<void> }> {
   const app = await createApp(config, logger, options);
   const listener = await listen(app.handler, { host: config.host, port: config.port, tls: config.tls });
   return {

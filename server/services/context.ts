@@ -5,6 +5,7 @@ import type { PasswordAttempts } from "../auth/rate-limit.js";
 import { assertSameOriginRequest } from "../auth/request-origin.js";
 import { cookieBearer, readCookie, SESSION_COOKIE } from "../auth/sessions.js";
 import { isAdminWith } from "../auth/user-rights.js";
+import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import * as errors from "../domain/error-catalog.js";
 import type { Right } from "../domain/rights.js";
@@ -22,6 +23,8 @@ export interface ServiceDeps {
   passwordAttempts: PasswordAttempts;
   /** Follow-up work after a successful RPC, e.g. internal notifications. */
   background: BackgroundWork;
+  /** The current time: use `clock.now()`, never `new Date()`, so tests can move time forward. */
+  clock: Clock;
 }
 
 const callers = new WeakMap<HandlerContext, Promise<Caller>>();

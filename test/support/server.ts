@@ -5,6 +5,7 @@ import { ConnectError, createClient, type Client, type Interceptor, type Transpo
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import type { PrismaClient } from "../../prisma/generated/client.js";
 import { startServer } from "../../server/app.js";
+import type { Clock } from "../../server/clock.js";
 import { loadConfig, type Config } from "../../server/config.js";
 import { createLogger } from "../../server/logger.js";
 import type { MailMessage } from "../../server/mail/mailer.js";
@@ -44,6 +45,8 @@ const bearer = (token?: string): Interceptor[] =>
 export interface TestServerOptions {
   /** false: no capturing transport, mail goes wherever the config says (e.g. SMTP_URL); `mail` stays empty. */
   captureMail?: boolean;
+  /** The server's time (e.g. a ManualClock from ./clock.js); default the system clock. */
+  clock?: Clock;
 }
 
 export async function startTestServer(backend: DatabaseBackend, env: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
@@ -59,7 +62,7 @@ export async function startTestServer(backend: DatabaseBackend, env: Record<stri
   const mail: MailMessage[] = [];
   const logger = createLogger("silent");
   const capture = options.captureMail ?? true;
-  const start = () => startServer(config, logger, capture ? { mailTransport: async (m) => { mail.push(m); } } : {});
+  const start = () => startServer(config, logger, { clock: options.clock, ...(capture ? { mailTransport: async (m: MailMessage) => { mail.push(m); } } : {}) });
   let server = await start();
   const baseUrl = () => `http://127.0.0.1:${server.listener.port}`;
 

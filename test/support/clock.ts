@@ -1,0 +1,19 @@
+// A clock that moves only when the test says so: pass it to startTestServer({ clock }) and call advance()
+// instead of sleeping until something expires.
+import type { Clock } from "../../server/clock.js";
+
+export class ManualClock implements Clock {
+  private ms: number;
+
+  constructor(start: Date = new Date()) {
+    this.ms = start.getTime();
+  }
+
+  now(): Date {
+    return new Date(this.ms);
+  }
+
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
