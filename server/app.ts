@@ -8,6 +8,8 @@ import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import { createMailTransport, MailOutbox, type MailTransport } from "./mail/mailer.js";
 import { BackgroundWork } from "./notifications/background.js";
+import { ProviderSecrets, sealPlaintextSecrets } from "./sso/provider-secrets.js";
+import { ssoRoute } from "./sso/routes.js";
 import { openDatabase, type Database } from "./store/database.js";
 import { migrate } from "./store/migrate.js";
 import { serveConsole } from "./transport/console.js";
@@ -50,6 +52,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   const clock = options.clock ?? systemClock;
   const deps: ServiceDeps = { db: database.prisma, config, logger, mail, passwordAttempts, background, clock };
   const account = accountHandler(deps);
+  await sealPlaintextSecrets(database.prisma, new ProviderSecrets(config.authProviderSecretKey), logger);
 
   const rpc = rpcHandler({
     routes: (router) => registerServices(router, deps),
@@ -66,6 +69,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     healthRoute,
     (req, res) => serveProfilePicture(req, res, database.prisma, logger),
     (req, res) => serveConsole(req, res),
+    ssoRoute(deps), // before the account API: it answers two paths under /oauth/api/ too
     prefixRoute(ACCOUNT_API_PREFIX, account),
   ];
   const dispatch: App["handler"] = (req, res) => {
