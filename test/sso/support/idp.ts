@@ -160,28 +160,29 @@ export async function startTestIdp(options: { clients: IdpClient[]; idTokenTtlS?
       res.end(JSON.stringify({ keys: [rotatedKey.publicJwk, providerKey.publicJwk] }));
       return;
     }
-    const upstream = http.request({ host: "127.0.0.1", port: innerPort, method: req.method, path, headers: req.headers }, (answer) => {
+    // Uncompressed, so the token response can be read and rewritten.
+    const headers = { ...req.headers, "accept-encoding": "identity" };
+    const upstream = http.request({ host: "127.0.0.1", port: innerPort, method: req.method, path, headers }, (answer) => {
       const rewrite = tampering && path.startsWith("/token") && answer.statusCode === 200;
       if (!rewrite) {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
         return;
       }
-      void readBody(answer).then((text) => {
+      readBody(answer).then((text) => {
         const body = JSON.parse(text) as { id_token?: string };
         if (body.id_token) body.id_token = tamper(body.id_token, tampering);
         const out = JSON.stringify(body);
-        const headers = { ...answer.headers, "content-length": String(Buffer.byteLength(out)) };
-        res.writeHead(200, headers);
+        res.writeHead(200, { ...answer.headers, "content-length": String(Buffer.byteLength(out)) });
         res.end(out);
-      });
+      }).catch(() => { res.statusCode = 502; res.end(); });
     });
     upstream.on("error", () => { res.statusCode = 502; res.end(); });
     req.pipe(upstream);
   }
 
   function tamper(idToken: string, tampering: Tampering): string {
-    const [header, payload] = idToken.split(".").map((part) => JSON.parse(Buffer.from(part, "base64url").toString("utf8")) as Record<string, unknown>);
+    const [header, payload] = idToken.split(".").slice(0, 2).map((part) => JSON.parse(Buffer.from(part, "base64url").toString("utf8")) as Record<string, unknown>);
     switch (tampering.kind) {
       case "foreign-key":
         return signJwt(header!, payload!, foreignKey.privateKey);
