@@ -75,7 +75,9 @@ async function createAuthProvider(config: Config, args: string[]): Promise<void>
     providerId: values["provider-id"] ?? "", name: values.name ?? "", allowRegistrations: values["allow-registrations"] ?? false,
     oidc: { clientId: values["oidc-client-id"], clientSecret: values["oidc-client-secret"], providerUrl: values["oidc-provider-url"] },
   });
-  await withDatabase(config, (db) => createAuthenticationProvider(db.prisma, provider, new ProviderSecrets(config.authProviderSecretKey)));
+  const secrets = new ProviderSecrets(config.authProviderSecretKey);
+  secrets.sealConfiguration(provider.providerId, provider.configuration); // without a key, refused before the database opens
+  await withDatabase(config, (db) => createAuthenticationProvider(db.prisma, provider, secrets));
   // Never echo the client secret.
   const url = provider.configuration.oidc?.providerUrl;
   console.log(`created authentication provider ${provider.providerId}${url ? ` (OIDC, ${url})` : ""}`);
