@@ -1,6 +1,7 @@
 // Every method of every service at its upstream HTTP binding under /api/v3, with plain fetch on every database
 // backend: success, upstream's error shape and status, query parameters, field masks, totals, forwarded headers,
-// CORS and the session cookie.
+// CORS, the session cookie, and the OpenAPI description.
+import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databaseBackends, startTestServer, type TestServer } from "../support/server.js";
 import { api, fails, ok } from "./support.js";
@@ -284,6 +285,59 @@ for (const backend of databaseBackends()) {
         expect([missing.status, missing.body]).toEqual([404, { code: 5, message: "Not Found", details: [] }]);
         const wrong = await api(server, "PATCH", "/users/admin-user/rights", { token: admin });
         expect([wrong.status, wrong.body.code, wrong.headers.get("allow")]).toEqual([405, 12, "GET"]);
+      });
+
+      /** The served OpenAPI description. */
+      async function openApi(): Promise<any> {
+        const res = await fetch(`${server.baseUrl}/api/v3/openapi.json`);
+        expect([res.status, res.headers.get("content-type")]).toEqual([200, "application/json"]);
+        return res.json();
+      }
+
+      it("is valid OpenAPI 3.0", async () => {
+        const doc = await openApi();
+        const result = await new Validator().validate(doc);
+        expect(result.errors ?? []).toEqual([]);
+        expect(result.valid).toBe(true);
+        expect(doc.servers).toEqual([{ url: "/api/v3" }]);
+      });
+
+      it("describes every binding: path and query parameters, bodies, responses and errors", async () => {
+        const doc = await openApi();
+        const operations = Object.entries(doc.paths as Record<string, Record<string, any>>)
+          .flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`));
+        expect(operations).toEqual(expect.arrayContaining([
+          "GET /users/{user_ids.user_id} UserRegistry_Get",
+          "PUT /users/{user.ids.user_id} UserRegistry_Update",
+          "DELETE /users/{user_id}/purge UserRegistry_Purge",
+          "GET /users/{receiver_ids.user_id}/notifications NotificationService_List",
+          "PATCH /users/{receiver_ids.user_id}/notifications NotificationService_UpdateStatus",
+          "GET /auth_info EntityAccess_AuthInfo",
+          "GET /is/configuration Is_GetConfiguration",
+          "POST /authentication_providers/{external_user.provider_ids.provider_id}/external_users ExternalUserRegistry_Create",
+        ]));
+        expect(operations).toHaveLength(35); // every method with a rule: 9 + 7 + 1 + 2 + 3 + 1 + 2 + 4 + 5 + 1
+
+        const get = doc.paths["/users/{user_ids.user_id}"].get;
+        expect(get.parameters).toEqual(expect.arrayContaining([
+          { name: "user_ids.user_id", in: "path", required: true, schema: { type: "string" } },
+          expect.objectContaining({ name: "field_mask", in: "query", schema: { type: "string" } }),
+        ]));
+        expect(get.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/ttn.lorawan.v3.User" });
+        expect(get.responses.default.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/google.rpc.Status" });
+
+        const search = doc.paths["/search/users"].get.parameters;
+        expect(search).toEqual(expect.arrayContaining([
+          { name: "state", in: "query", schema: { type: "array", items: { $ref: "#/components/schemas/ttn.lorawan.v3.State" } }, style: "form", explode: true },
+          { name: "limit", in: "query", schema: { type: "integer", format: "int64", minimum: 0 } },
+        ]));
+        expect(doc.components.schemas["ttn.lorawan.v3.State"].enum).toContain("STATE_APPROVED");
+
+        const update = doc.paths["/users/{user.ids.user_id}"].put;
+        expect(update.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/ttn.lorawan.v3.UpdateUserRequest" });
+        expect(update.parameters.map((p: any) => p.in)).toEqual(["path"]); // body "*": nothing from the query
+        expect(doc.components.schemas["ttn.lorawan.v3.User"].properties.primary_email_address).toEqual({ type: "string" });
+        expect(doc.components.schemas["ttn.lorawan.v3.User"].properties.created_at).toEqual({ type: "string", format: "date-time" });
       });
 
       it("passes CORS preflights of every method the API uses, with Authorization, for allowed origins only", async () => {
