@@ -38,7 +38,8 @@ export function errorBody(err: ConnectError, registry: Registry): JsonObject {
   const details: JsonValue[] = [];
   for (const detail of err.details) {
     try {
-      details.push(toJson(AnySchema, detailAny(detail), { registry, useProtoFieldName: true }));
+      const { "@type": type, ...fields } = toJson(AnySchema, detailAny(detail), { registry, useProtoFieldName: true }) as JsonObject;
+      details.push({ "@type": type ?? null, ...fields }); // first, where readers (and Go's protojson) put it
     } catch {
       // A detail whose type the registry lacks cannot be written as JSON; the code and message still say what failed.
     }
