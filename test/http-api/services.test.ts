@@ -3,6 +3,7 @@
 // CORS, the session cookie, and the OpenAPI description.
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Is } from "../../gen/ttn/lorawan/v3/identityserver_pb.js";
 import { databaseBackends, startTestServer, type TestServer } from "../support/server.js";
 import { api, fails, ok } from "./support.js";
 
@@ -267,6 +268,9 @@ for (const backend of databaseBackends()) {
         });
         expect(configuration.profile_picture).toEqual({ disable_upload: false, use_gravatar: true });
         expect(configuration.admin_rights).toEqual({ all: true });
+        // The same service over gRPC, where upstream's CLI calls it.
+        const grpc = await server.client(Is, "grpc").getConfiguration({});
+        expect(grpc.configuration?.userRegistration?.passwordRequirements?.minLength).toBe(8);
       });
     });
 
