@@ -52,7 +52,7 @@ interface Route {
   handler: UniversalHandler;
 }
 
-export const OPENAPI_PATH = "/openapi.json";
+const OPENAPI_PATH = "/openapi.json";
 
 export function httpApiRoute(options: HttpApiOptions): HttpRoute {
   const { prefix, registry, logger } = options;
@@ -73,12 +73,12 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
       send(res, 200, openApi);
       return true;
     }
-    let allowed: string[] = [];
+    const allowed = new Set<string>();
     for (const route of routes) {
       const pathValues = matchPath(route.binding.path, path);
       if (!pathValues) continue;
       if (route.binding.httpMethod !== req.method) {
-        allowed.push(route.binding.httpMethod);
+        allowed.add(route.binding.httpMethod);
         continue;
       }
       const query = new URLSearchParams(queryAt < 0 ? "" : url.slice(queryAt + 1));
@@ -87,9 +87,8 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
       void call(route, pathValues, query, uReq, res).catch((err: unknown) => fail(req, res, err));
       return true;
     }
-    allowed = [...new Set(allowed)];
-    if (allowed.length) res.setHeader("Allow", allowed.join(", "));
-    sendJson(res, allowed.length ? 405 : 404, routingErrorBody(allowed.length ? Code.Unimplemented : Code.NotFound));
+    if (allowed.size) res.setHeader("Allow", [...allowed].join(", "));
+    sendJson(res, allowed.size ? 405 : 404, routingErrorBody(allowed.size ? Code.Unimplemented : Code.NotFound));
     return true;
   };
 
