@@ -9,6 +9,8 @@ import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import { createMailTransport, MailOutbox, type MailTransport } from "./mail/mailer.js";
 import { BackgroundWork } from "./notifications/background.js";
+import { ProviderSecrets, sealPlaintextSecrets } from "./sso/provider-secrets.js";
+import { ssoRoute } from "./sso/routes.js";
 import { openDatabase, type Database } from "./store/database.js";
 import { migrate } from "./store/migrate.js";
 import { serveConsole } from "./transport/console.js";
@@ -52,6 +54,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   const clock = options.clock ?? systemClock;
   const deps: ServiceDeps = { db: database.prisma, config, logger, mail, passwordAttempts, background, clock };
   const account = accountHandler(deps);
+  await sealPlaintextSecrets(database.prisma, new ProviderSecrets(config.authProviderSecretKey), logger);
 
   const readMaxBytes = 16 * 1024 * 1024; // an embedded profile picture may be up to 8 MiB
   const rpc = rpcHandler({
@@ -69,6 +72,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     healthRoute,
     (req, res) => serveProfilePicture(req, res, database.prisma, logger),
     (req, res) => serveConsole(req, res),
+    ssoRoute(deps), // before the account API: it answers two paths under /oauth/api/ too
     prefixRoute(ACCOUNT_API_PREFIX, account),
     httpApiRoute({ prefix: "/api/v3", handlers: rpc.handlers, readMaxBytes, registry: anyTypes, logger }),
   ];
