@@ -1,14 +1,17 @@
 // Builds the service from its parts: database, mail, RPC routes and the HTTP front that serves them on one port.
 import type http from "node:http";
 import http2 from "node:http2";
+import { createContextValues } from "@connectrpc/connect";
 import { ACCOUNT_API_PREFIX, accountHandler } from "./account/routes.js";
-import { PasswordAttempts } from "./auth/rate-limit.js";
+import { RateLimits } from "./auth/rate-limit.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import { createMailTransport, MailOutbox, type MailTransport } from "./mail/mailer.js";
 import { BackgroundWork } from "./notifications/background.js";
+import { openCounterStore } from "./store/counters.js";
 import { openDatabase, type Database } from "./store/database.js";
+import { closeRedis, openRedis } from "./store/redis.js";
 import { migrate } from "./store/migrate.js";
 import { serveConsole } from "./transport/console.js";
 import { handleCors } from "./transport/cors.js";
@@ -18,9 +21,10 @@ import { prefixRoute, type HttpRoute } from "./transport/http-route.js";
 import { listen, type Listener } from "./transport/listener.js";
 import { loggingInterceptor } from "./transport/logging.js";
 import { serveProfilePicture } from "./transport/profile-pictures.js";
-import { rpcHandler } from "./transport/rpc-handler.js";
+import { clientAddress } from "./transport/client-address.js";
+import { requestGuardInterceptor, rpcHandler } from "./transport/rpc-handler.js";
 import { validationInterceptor } from "./transport/validation.js";
-import type { ServiceDeps } from "./services/context.js";
+import { CLIENT_ADDRESS, type ServiceDeps } from "./services/context.js";
 import { registerServices, validationRules } from "./services/index.js";
 
 export interface App {
@@ -42,20 +46,30 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   const applied = await migrate(database);
   if (applied.length) logger.info({ migrations: applied }, "database migrated");
 
+  // Counters every instance shares: Redis when configured, else PostgreSQL, else (embedded) this process.
+  const redis = config.redisUrl ? openRedis(config.redisUrl) : undefined;
+  const counters = openCounterStore({ redis, redisKeyPrefix: config.redisKeyPrefix, postgresUrl: config.databaseUrl });
+  const limits = new RateLimits(counters, config);
   const transport = options.mailTransport ?? createMailTransport({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir });
-  const mail = new MailOutbox(database.prisma, transport, logger, config.mailRetry);
+  const mail = new MailOutbox(database.prisma, transport, logger, config.mailRetry, limits.mailRecipients);
   mail.start(); // also delivers what an earlier run left pending
-  const passwordAttempts = new PasswordAttempts(config.loginRateLimit);
   const background = new BackgroundWork(logger);
   const clock = options.clock ?? systemClock;
-  const deps: ServiceDeps = { db: database.prisma, config, logger, mail, passwordAttempts, background, clock };
+  const deps: ServiceDeps = { db: database.prisma, config, logger, mail, limits, background, clock };
   const account = accountHandler(deps);
 
   const rpc = rpcHandler({
     routes: (router) => registerServices(router, deps),
-    // Order matters: errors wrap everything so validation failures are translated too.
-    interceptors: [loggingInterceptor(logger), errorInterceptor(logger), validationInterceptor(validationRules)],
-    readMaxBytes: 16 * 1024 * 1024, // an embedded profile picture may be up to 8 MiB
+    // Order matters: errors wrap everything so refusals and validation failures are translated too.
+    interceptors: [loggingInterceptor(logger), errorInterceptor(logger), requestGuardInterceptor, validationInterceptor(validationRules)],
+    maxBodyBytes: config.requestLimits.maxBytes,
+    // Only these two can carry an embedded profile picture (up to 8 MiB).
+    bodyLimits: {
+      "/ttn.lorawan.v3.UserRegistry/Create": config.requestLimits.maxPictureBytes,
+      "/ttn.lorawan.v3.UserRegistry/Update": config.requestLimits.maxPictureBytes,
+    },
+    contextValues: (req) => createContextValues().set(CLIENT_ADDRESS, clientAddress(req, config.trustProxy)),
+    logger,
     // Upstream's JSON uses proto field names (primary_email_address); parsing accepts both spellings, and
     // rpcHandler also reads upstream's field masks and unprefixed enum names.
     jsonOptions: { useProtoFieldName: true },
@@ -95,6 +109,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       await background.settled(); // may still queue mail
       await mail.drain(5_000);
       await mail.stop();
+      await counters.close();
+      if (redis) await closeRedis(redis);
       await database.close();
     },
   };
@@ -127,7 +143,7 @@ function failRequest(req: http.IncomingMessage | http2.Http2ServerRequest, res: 
 /** Creates the app and serves it; `close` stops listening, lets calls finish, then releases the database. */
 export async function startServer(config: Config, logger: Logger, options: AppOptions = {}): Promise<{ app: App; listener: Listener; close(): Promise<void> }> {
   const app = await createApp(config, logger, options);
-  const listener = await listen(app.handler, { host: config.host, port: config.port, tls: config.tls });
+  const listener = await listen(app.handler, { host: config.host, port: config.port, tls: config.tls, limits: config.connections });
   return {
     app,
     listener,

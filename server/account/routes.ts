@@ -19,6 +19,7 @@ import type { ServiceDeps } from "../services/context.js";
 import { publicOnly, toUserMessage, userMessageOptions } from "../services/user-messages.js";
 import * as sessions from "../store/sessions.js";
 import { findUser, findUserSecrets } from "../store/users.js";
+import { clientAddress } from "../transport/client-address.js";
 import { readFields } from "./body.js";
 import { sendError, sendJson } from "./http-errors.js";
 
@@ -54,15 +55,6 @@ export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void 
   const tls = (req: Req) => Boolean((req.socket as { encrypted?: boolean }).encrypted);
   const secureCookie = (req: Req) =>
     config.sessions.cookieSecure === "auto" ? tls(req) || config.publicUrl.startsWith("https:") : config.sessions.cookieSecure;
-
-  /** The socket's peer; X-Forwarded-For only behind a trusted proxy, and then the hop that proxy saw. */
-  function clientAddress(req: Req): string {
-    if (config.trustProxy) {
-      const forwarded = String(req.headers["x-forwarded-for"] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-      if (forwarded.length) return forwarded[forwarded.length - 1]!;
-    }
-    return (req.socket.remoteAddress ?? "unknown").replace(/^::ffff:/, "");
-  }
 
   function checkOrigin(req: Req): void {
     const host = (req.headers[":authority"] as string | undefined) ?? req.headers.host;
@@ -102,7 +94,7 @@ export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void 
     if (!password) throw errors.missingPassword();
     if (!isValidUserId(userId)) throw errors.validation({ field: "user_id", reason: "does not match the ID pattern" });
 
-    const attempt = deps.passwordAttempts.reserve({ userId, address: clientAddress(req) });
+    const attempt = await deps.limits.passwordAttempts.reserve({ userId, address: clientAddress(req, config.trustProxy) });
     let user: Awaited<ReturnType<typeof findUserSecrets>>;
     let ok: boolean;
     try {
@@ -110,15 +102,15 @@ export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void 
       user = await findUserSecrets(db, userId);
       ok = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
     } catch (err) {
-      attempt.release();
+      await attempt.release();
       throw err;
     }
     if (!ok || !user) {
-      attempt.failed();
+      await attempt.failed();
       logger.info({ user_id: userId }, "login failed");
       throw errors.noUserIdPasswordMatch();
     }
-    attempt.succeeded();
+    await attempt.succeeded();
     const row = await findUser(db, userId);
     if (!row) throw errors.noUserIdPasswordMatch(); // deleted meanwhile
     const blocked = stateError(row);
