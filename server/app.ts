@@ -11,7 +11,7 @@ import { createMailTransport, MailOutbox, type MailTransport } from "./mail/mail
 import { BackgroundWork } from "./notifications/background.js";
 import { openCounterStore } from "./store/counters.js";
 import { openDatabase, type Database } from "./store/database.js";
-import { closeRedis, openRedis } from "./store/redis.js";
+import { closeRedis, openRedis, redisReady } from "./store/redis.js";
 import { migrate } from "./store/migrate.js";
 import { serveConsole } from "./transport/console.js";
 import { handleCors } from "./transport/cors.js";
@@ -43,15 +43,22 @@ export interface AppOptions {
 
 export async function createApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<App> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const applied = await migrate(database);
+  let applied: string[];
+  try {
+    applied = await migrate(database);
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw err;
+  }
   if (applied.length) logger.info({ migrations: applied }, "database migrated");
 
   // Counters every instance shares: Redis when configured, else PostgreSQL, else (embedded) this process.
   const redis = config.redisUrl ? openRedis(config.redisUrl) : undefined;
+  if (redis && !(await redisReady(redis, 3_000))) logger.warn("Redis is not reachable yet: rate limits count in this process until it is");
   const counters = openCounterStore({ redis, redisKeyPrefix: config.redisKeyPrefix, postgresUrl: config.databaseUrl });
   const limits = new RateLimits(counters, config);
   const transport = options.mailTransport ?? createMailTransport({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir });
-  const mail = new MailOutbox(database.prisma, transport, logger, config.mailRetry, limits.mailRecipients);
+  const mail = new MailOutbox(database.prisma, transport, logger, config.mailRetry, limits.mail);
   mail.start(); // also delivers what an earlier run left pending
   const background = new BackgroundWork(logger);
   const clock = options.clock ?? systemClock;
@@ -143,7 +150,13 @@ function failRequest(req: http.IncomingMessage | http2.Http2ServerRequest, res: 
 /** Creates the app and serves it; `close` stops listening, lets calls finish, then releases the database. */
 export async function startServer(config: Config, logger: Logger, options: AppOptions = {}): Promise<{ app: App; listener: Listener; close(): Promise<void> }> {
   const app = await createApp(config, logger, options);
-  const listener = await listen(app.handler, { host: config.host, port: config.port, tls: config.tls, limits: config.connections });
+  let listener: Listener;
+  try {
+    listener = await listen(app.handler, { host: config.host, port: config.port, tls: config.tls, limits: config.connections });
+  } catch (err) {
+    await app.close(); // releases the database (and the embedded database's lock) for whoever comes next
+    throw err;
+  }
   return {
     app,
     listener,

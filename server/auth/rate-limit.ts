@@ -17,7 +17,8 @@ export type LimitName =
   | "password_attempts:user"
   | "password_attempts:address"
   | "sign_ups:address"
-  | "mail:recipient";
+  | "mail:recipient"
+  | "mail_notifications:recipient";
 
 /** One refusal (or dropped mail), as reported to `RateLimits.on("limited", …)`, e.g. for metrics. */
 export interface LimitHit {
@@ -143,7 +144,8 @@ export const recipientKey = (email: string): string => createHash("sha256").upda
 export class RateLimits extends EventEmitter<{ limited: [LimitHit] }> {
   readonly passwordAttempts: PasswordAttempts;
   readonly signUps: Quota;
-  readonly mailRecipients: Quota;
+  /** Mails someone asked for (refused over the cap) and notifications (dropped over it), counted apart. */
+  readonly mail: { requested: Quota; notifications: Quota };
 
   constructor(readonly store: CounterStore, config: Pick<Config, "loginRateLimit" | "signUpRateLimit" | "mailRateLimit">) {
     super();
@@ -155,6 +157,7 @@ export class RateLimits extends EventEmitter<{ limited: [LimitHit] }> {
       address: store.counter({ name: "password_attempts:address", points: login.perAddress, windowMs: login.windowMs }),
     }, report);
     this.signUps = new Quota(store.counter({ name: "sign_ups:address", points: config.signUpRateLimit.perAddress, windowMs: config.signUpRateLimit.windowMs }), report);
-    this.mailRecipients = new Quota(store.counter({ name: "mail:recipient", points: config.mailRateLimit.perRecipient, windowMs: config.mailRateLimit.windowMs }), report);
+    const mail = (name: LimitName) => new Quota(store.counter({ name, points: config.mailRateLimit.perRecipient, windowMs: config.mailRateLimit.windowMs }), report);
+    this.mail = { requested: mail("mail:recipient"), notifications: mail("mail_notifications:recipient") };
   }
 }

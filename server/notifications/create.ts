@@ -72,7 +72,7 @@ export async function createNotification(deps: ServiceDeps, input: NewNotificati
       email,
     }, receivers.map((r) => r.id), new Date());
     // A notification reports on an action that happened: over a recipient's cap its mail is dropped, not the action.
-    for (const message of mails) await mail.enqueue(input.type, message, tx, { whenCapped: "drop" });
+    for (const message of mails) await mail.enqueue(input.type, message, tx, { notification: true });
     logger.info({ notification_id: id, notification_type: input.type, receivers: receivers.length, email }, "notification created");
     return id;
   });

@@ -311,8 +311,9 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
         const target = await users.findUser(tx, userId);
         if (!target) throw errors.userNotFound({ user_id: userId });
         if (target.admin && (await users.lockActiveAdmins(tx)) <= 1) throw errors.lastAdmin();
+        // A parallel delete that got there first makes this one a not-found, as if it had come later.
+        if (!(await users.softDeleteUser(tx, target.id, deps.clock.now()))) throw errors.userNotFound({ user_id: userId });
         await users.deleteUserSessions(tx, target.id);
-        await tx.user.update({ where: { id: target.id }, data: { deletedAt: new Date() } });
       });
       deps.logger.info({ user_id: userId }, "user deleted");
       return create(EmptySchema);
@@ -325,8 +326,10 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
         db.$transaction(async (tx) => {
           const target = await users.findUser(tx, userId, "deleted");
           if (!target) throw errors.userNotFound({ user_id: userId });
-          if (Date.now() - target.deletedAt!.getTime() > config.restoreWindowMs) throw errors.restoreWindowExpired();
-          await tx.user.update({ where: { id: target.id }, data: { deletedAt: null } });
+          const deletedSince = new Date(deps.clock.now().getTime() - config.restoreWindowMs);
+          if (target.deletedAt! < deletedSince) throw errors.restoreWindowExpired();
+          // Conditional, so of parallel restores exactly one succeeds; the others find the user active.
+          if (!(await users.restoreUser(tx, target.id, deletedSince))) throw errors.userNotFound({ user_id: userId });
         }),
       );
       deps.logger.info({ user_id: userId }, "user restored");

@@ -20,6 +20,19 @@ export function openRedis(url: string): Redis {
   return client;
 }
 
+/**
+ * Waits until the client is connected, at most `timeoutMs`; false when it is not (the service starts anyway and
+ * counts in memory until Redis answers).
+ */
+export async function redisReady(client: Redis, timeoutMs: number): Promise<boolean> {
+  if (client.status === "ready") return true;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => { client.off("ready", onReady); resolve(false); }, timeoutMs);
+    const onReady = () => { clearTimeout(timer); resolve(true); };
+    client.once("ready", onReady);
+  });
+}
+
 /** Closes politely, or drops the connection when Redis does not answer. */
 export async function closeRedis(client: Redis): Promise<void> {
   try {

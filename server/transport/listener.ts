@@ -196,8 +196,14 @@ export async function listen(
   front.on("tlsClientError", () => {}); // a bad handshake is the client's problem, not a crash
 
   await new Promise<void>((resolve, reject) => {
-    front.once("error", reject);
-    front.listen(options.port, options.host, () => { front.off("error", reject); resolve(); });
+    front.once("error", (err) => { stopHttp1(); reject(err); });
+    front.listen(options.port, options.host, () => {
+      front.removeAllListeners("error");
+      // Once listening, an error is one failed accept (e.g. EMFILE when descriptors run out): that client is not
+      // served, everyone else is, and the process must not end over it.
+      front.on("error", () => {});
+      resolve();
+    });
   });
   const port = (front.address() as net.AddressInfo).port;
 
