@@ -23,7 +23,7 @@ import { loggingInterceptor } from "./transport/logging.js";
 import { serveProfilePicture } from "./transport/profile-pictures.js";
 import { clientAddress } from "./transport/client-address.js";
 import { requestGuardInterceptor, rpcHandler } from "./transport/rpc-handler.js";
-import { validationInterceptor } from "./transport/validation.js";
+import { prepareValidation, validationInterceptor } from "./transport/validation.js";
 import { CLIENT_ADDRESS, type ServiceDeps } from "./services/context.js";
 import { registerServices, validationRules } from "./services/index.js";
 

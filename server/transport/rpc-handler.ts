@@ -10,6 +10,7 @@ import {
 } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { UniversalServerRequest } from "@connectrpc/connect/protocol";
+import type { DescMessage } from "@bufbuild/protobuf";
 import * as errors from "../domain/error-catalog.js";
 import type { ServiceError } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
@@ -40,7 +41,13 @@ export const requestGuardInterceptor: Interceptor = (next) => async (req) => {
   return next(req);
 };
 
-export function rpcHandler(options: RpcHandlerOptions): (req: NodeRequest, res: NodeResponse) => void {
+export interface RpcHandler {
+  (req: NodeRequest, res: NodeResponse): void;
+  /** The request message of every method served. */
+  inputs: DescMessage[];
+}
+
+export function rpcHandler(options: RpcHandlerOptions): RpcHandler {
   const bodyLimits = options.bodyLimits ?? {};
   const largest = Math.max(options.maxBodyBytes, ...Object.values(bodyLimits));
   const router = createConnectRouter({
@@ -54,7 +61,7 @@ export function rpcHandler(options: RpcHandlerOptions): (req: NodeRequest, res: 
   options.routes(router);
   const handlers = new Map(router.handlers.map((h) => [h.requestPath, h]));
 
-  return (req, res) => {
+  const handle = (req: NodeRequest, res: NodeResponse) => {
     const path = req.url?.split("?", 2)[0] ?? "";
     const handler = handlers.get(path);
     if (!handler) {
@@ -80,6 +87,7 @@ export function rpcHandler(options: RpcHandlerOptions): (req: NodeRequest, res: 
         }
       });
   };
+  return Object.assign(handle, { inputs: router.handlers.map((h) => h.method.input) });
 }
 
 /**

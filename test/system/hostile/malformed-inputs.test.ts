@@ -4,18 +4,15 @@
 // never INTERNAL and never an HTTP 5xx, while a health check running beside the attack stays fast.
 import { create, toBinary, toJsonString, type DescField, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
 import { ScalarType } from "@bufbuild/protobuf";
-import os from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  METHODS, RAW_PROTOCOLS, closeGrpcClients, databaseBackends, monitorHealth, prepareDatabase, rawCall, startServerProcess,
-  type PreparedDatabase, type RawAnswer, type RawProtocol, type ServerProcess,
+  METHODS, RAW_PROTOCOLS, closeGrpcClients, databaseBackends, monitorHealth, prepareDatabase, rawCall, startControlServer,
+  doing, startServerProcess, type HealthReport, type PreparedDatabase, type RawAnswer, type RawProtocol, type ServerProcess,
 } from "./support.js";
 
 const MAX_BYTES = 64 * 1024;
 const MAX_PICTURE_BYTES = 256 * 1024;
 const LARGE = new Set(["ttn.lorawan.v3.UserRegistry/Create", "ttn.lorawan.v3.UserRegistry/Update"]);
-
-const machineBusy = () => os.loadavg()[0]! > 2 * os.cpus().length;
 
 const INVALID_ARGUMENT = 3;
 const RESOURCE_EXHAUSTED = 8;
@@ -177,19 +174,26 @@ for (const backend of databaseBackends()) {
   describe(`hostile inputs on ${backend.name}`, () => {
     let db: PreparedDatabase;
     let server: ServerProcess;
+    let control: Awaited<ReturnType<typeof startControlServer>>;
     beforeAll(async () => {
+      control = await startControlServer();
       db = await prepareDatabase(backend);
       server = await startServerProcess(db, { MAX_REQUEST_BYTES: String(MAX_BYTES), MAX_PICTURE_REQUEST_BYTES: String(MAX_PICTURE_BYTES) });
     }, 120_000);
     afterAll(async () => {
       closeGrpcClients();
+      control?.stop();
       await server?.stop();
       await db?.dispose();
     });
 
-    let report = { checks: 0, slowestMs: 0, failures: 0, slow: 0 };
+    let report: HealthReport;
     it(`answers every malformed request to ${METHODS.length} RPCs in 4 protocols as the client's error, health checks staying fast`, async () => {
-      const monitor = monitorHealth(server.baseUrl);
+      // Warm up first (connections, the server's first answer of each kind): the attack is measured, not start-up.
+      for (const c of casesFor(METHODS[0]!)) {
+        for (const protocol of c.protocols) await rawCall(server.baseUrl, METHODS[0]!, protocol, c.body(protocol), { raw: c.raw });
+      }
+      const monitor = monitorHealth(server.baseUrl, control.url);
       const wrong: string[] = [];
       let calls = 0;
       const started = Date.now();
@@ -200,6 +204,7 @@ for (const backend of databaseBackends()) {
           for (const c of casesFor(method)) {
             for (const protocol of c.protocols) {
               let answer: RawAnswer;
+              doing(`${method.name} ${protocol} ${c.name}`);
               try {
                 answer = await rawCall(server.baseUrl, method, protocol, c.body(protocol), { raw: c.raw, token });
               } catch (err) {
@@ -220,11 +225,13 @@ for (const backend of databaseBackends()) {
       expect(calls).toBeGreaterThan(METHODS.length * 15);
       expect(report.failures).toBe(0);
       expect(report.checks).toBeGreaterThan(10);
-      // Every check under 500 ms. Only on a machine that other work keeps busier than its cores can serve (load
-      // average above twice the cores) may one check in a hundred be late: there the scheduler, not the server,
-      // decides when a process runs.
-      if (machineBusy()) expect(report.slow, `late health checks of ${report.checks}`).toBeLessThanOrEqual(Math.floor(report.checks / 100));
-      else expect(report.slowestMs, `slowest of ${report.checks} health checks`).toBeLessThan(500);
+      // Health checks stay under 500 ms. On a machine shared with other work a single check can be late because
+      // the scheduler ran something else, which an idle process beside this one shows: so a late check counts
+      // only while that one answered at once, one in a hundred of those is tolerated, and never two in a row
+      // (the original failure was every check taking seconds for as long as the attack went on).
+      const tolerated = Math.max(1, Math.floor(report.checks / 100));
+      expect(report.slowWhileMachineResponsive, `late health checks: ${JSON.stringify(report)}`).toBeLessThanOrEqual(tolerated);
+      expect(report.longestSlowStreak, `late health checks: ${JSON.stringify(report)}`).toBeLessThanOrEqual(1);
     }, 300_000);
   });
 }
