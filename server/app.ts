@@ -18,7 +18,7 @@ import { handleCors } from "./transport/cors.js";
 import { errorInterceptor } from "./transport/errors.js";
 import { healthRoute } from "./transport/health.js";
 import { prefixRoute, type HttpRoute } from "./transport/http-route.js";
-import { listen, type Listener } from "./transport/listener.js";
+import { listen, readTlsFiles, type Listener } from "./transport/listener.js";
 import { loggingInterceptor } from "./transport/logging.js";
 import { serveProfilePicture } from "./transport/profile-pictures.js";
 import { clientAddress } from "./transport/client-address.js";
@@ -149,6 +149,7 @@ function failRequest(req: http.IncomingMessage | http2.Http2ServerRequest, res: 
 
 /** Creates the app and serves it; `close` stops listening, lets calls finish, then releases the database. */
 export async function startServer(config: Config, logger: Logger, options: AppOptions = {}): Promise<{ app: App; listener: Listener; close(): Promise<void> }> {
+  if (config.tls) readTlsFiles(config.tls); // bad files fail before the database is opened
   const app = await createApp(config, logger, options);
   let listener: Listener;
   try {

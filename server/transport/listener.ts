@@ -2,6 +2,7 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import { readFileSync } from "node:fs";
+import tls from "node:tls";
 import type { Socket } from "node:net";
 
 type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
@@ -79,6 +80,17 @@ function limitHttp1(server: http.Server | http2.Http2SecureServer, l: Connection
 }
 
 /**
+ * Reads the certificate and key and checks that they make a TLS context, so bad files stop start-up at once
+ * (before the database is opened) with the file's own error.
+ */
+export function readTlsFiles(files: { certFile: string; keyFile: string }): { cert: Buffer; key: Buffer } {
+  const cert = readFileSync(files.certFile);
+  const key = readFileSync(files.keyFile);
+  tls.createSecureContext({ cert, key });
+  return { cert, key };
+}
+
+/**
  * One TCP port for every protocol. Cleartext: the first bytes tell HTTP/2 (prior-knowledge preface "PRI * HTTP/2.0")
  * from HTTP/1.1, because Node's http2 server cannot fall back to HTTP/1.1 without TLS. With TLS, ALPN does it.
  */
@@ -125,8 +137,7 @@ export async function listen(
     const secure = http2.createSecureServer(
       {
         ...http2Options,
-        cert: readFileSync(options.tls.certFile),
-        key: readFileSync(options.tls.keyFile),
+        ...readTlsFiles(options.tls),
         allowHTTP1: true,
         handshakeTimeout: firstBytesTimeoutMs, // the socket is destroyed and 'tlsClientError' emitted
       },
