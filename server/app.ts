@@ -2,6 +2,7 @@
 import type http from "node:http";
 import http2 from "node:http2";
 import { createContextValues } from "@connectrpc/connect";
+import { anyTypes } from "../client/any-types.js";
 import { ACCOUNT_API_PREFIX, accountHandler } from "./account/routes.js";
 import { RateLimits } from "./auth/rate-limit.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -17,6 +18,7 @@ import { serveConsole } from "./transport/console.js";
 import { handleCors } from "./transport/cors.js";
 import { errorInterceptor } from "./transport/errors.js";
 import { healthRoute } from "./transport/health.js";
+import { httpApiRoute } from "./transport/http-api/route.js";
 import { prefixRoute, type HttpRoute } from "./transport/http-route.js";
 import { listen, readTlsFiles, type Listener } from "./transport/listener.js";
 import { loggingInterceptor } from "./transport/logging.js";
@@ -65,21 +67,24 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   const deps: ServiceDeps = { db: database.prisma, config, logger, mail, limits, background, clock };
   const account = accountHandler(deps);
 
+  // Only these two can carry an embedded profile picture (up to 8 MiB); every protocol reads them with this limit.
+  const bodyLimits: Record<string, number> = {
+    "/ttn.lorawan.v3.UserRegistry/Create": config.requestLimits.maxPictureBytes,
+    "/ttn.lorawan.v3.UserRegistry/Update": config.requestLimits.maxPictureBytes,
+  };
+  const contextValues = (req: http.IncomingMessage | http2.Http2ServerRequest) =>
+    createContextValues().set(CLIENT_ADDRESS, clientAddress(req, config.trustProxy));
   const rpc = rpcHandler({
     routes: (router) => registerServices(router, deps),
     // Order matters: errors wrap everything so refusals and validation failures are translated too.
     interceptors: [loggingInterceptor(logger), errorInterceptor(logger), requestGuardInterceptor, validationInterceptor(validationRules)],
     maxBodyBytes: config.requestLimits.maxBytes,
-    // Only these two can carry an embedded profile picture (up to 8 MiB).
-    bodyLimits: {
-      "/ttn.lorawan.v3.UserRegistry/Create": config.requestLimits.maxPictureBytes,
-      "/ttn.lorawan.v3.UserRegistry/Update": config.requestLimits.maxPictureBytes,
-    },
-    contextValues: (req) => createContextValues().set(CLIENT_ADDRESS, clientAddress(req, config.trustProxy)),
+    bodyLimits,
+    contextValues,
     logger,
     // Upstream's JSON uses proto field names (primary_email_address); parsing accepts both spellings, and
-    // rpcHandler also reads upstream's field masks and unprefixed enum names.
-    jsonOptions: { useProtoFieldName: true },
+    // rpcHandler also reads upstream's field masks and unprefixed enum names. Any (notification data) needs the registry.
+    jsonOptions: { useProtoFieldName: true, registry: anyTypes },
   });
 
   // Tried in order after CORS; whatever none of them answers is an RPC (gRPC, gRPC-Web or Connect).
@@ -88,6 +93,10 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     (req, res) => serveProfilePicture(req, res, database.prisma, logger),
     (req, res) => serveConsole(req, res),
     prefixRoute(ACCOUNT_API_PREFIX, account),
+    httpApiRoute({
+      prefix: "/api/v3", handlers: rpc.handlers, registry: anyTypes, logger, contextValues,
+      readMaxBytes: (requestPath) => bodyLimits[requestPath] ?? config.requestLimits.maxBytes,
+    }),
   ];
   const dispatch: App["handler"] = (req, res) => {
     if (handleCors(req, res, config.corsOrigins)) return;

@@ -9,7 +9,7 @@ import {
   type ConnectRouter, type ConnectRouterOptions, type ContextValues, type Interceptor,
 } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
-import type { UniversalServerRequest } from "@connectrpc/connect/protocol";
+import type { UniversalHandler, UniversalServerRequest } from "@connectrpc/connect/protocol";
 import type { DescMessage } from "@bufbuild/protobuf";
 import * as errors from "../domain/error-catalog.js";
 import type { ServiceError } from "../domain/errors.js";
@@ -43,8 +43,10 @@ export const requestGuardInterceptor: Interceptor = (next) => async (req) => {
 
 export interface RpcHandler {
   (req: NodeRequest, res: NodeResponse): void;
+  /** The router's handlers (every interceptor included), for the HTTP API to call them. */
+  readonly handlers: readonly UniversalHandler[];
   /** The request message of every method served. */
-  inputs: DescMessage[];
+  readonly inputs: DescMessage[];
 }
 
 export function rpcHandler(options: RpcHandlerOptions): RpcHandler {
@@ -87,7 +89,7 @@ export function rpcHandler(options: RpcHandlerOptions): RpcHandler {
         }
       });
   };
-  return Object.assign(handle, { inputs: router.handlers.map((h) => h.method.input) });
+  return Object.assign(handle, { handlers: router.handlers, inputs: router.handlers.map((h) => h.method.input) });
 }
 
 /**
