@@ -83,7 +83,13 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
         allowed.add(route.binding.httpMethod);
         continue;
       }
-      const query = new URLSearchParams(queryAt < 0 ? "" : url.slice(queryAt + 1));
+      const rawQuery = queryAt < 0 ? "" : url.slice(queryAt + 1);
+      if (!isUtf8Query(rawQuery)) {
+        // URLSearchParams would turn invalid UTF-8 into U+FFFD and store that; refuse it as the body's would be.
+        reply(res, toConnectError(errors.requestBody({ reason: "the query string is not UTF-8" })), new Headers());
+        return true;
+      }
+      const query = new URLSearchParams(rawQuery);
       // Throws on a request without a usable authority; the app answers that with 400.
       const uReq = universalRequestFromNodeRequest(req as http.IncomingMessage, res as http.ServerResponse, undefined, options.contextValues?.(req));
       void call(route, pathValues, query, uReq, res).catch((err: unknown) => fail(req, res, err));
@@ -165,6 +171,16 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
     if (ConnectError.from(err).code === Code.Aborted || req.destroyed) return; // the client went away
     logger.error({ err, method: req.method, url: req.url }, "http api request failed");
     if (!res.headersSent) reply(res, toConnectError(errors.internal()), new Headers());
+  }
+}
+
+/** Whether every percent-encoded parameter of `query` decodes as UTF-8. */
+function isUtf8Query(query: string): boolean {
+  try {
+    for (const part of query.split("&")) decodeURIComponent(part.replace(/\+/g, " "));
+    return true;
+  } catch {
+    return false;
   }
 }
 

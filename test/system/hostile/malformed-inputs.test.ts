@@ -4,10 +4,11 @@
 // never INTERNAL and never an HTTP 5xx, while a health check running beside the attack stays fast.
 import { create, toBinary, toJsonString, type DescField, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
 import { ScalarType } from "@bufbuild/protobuf";
+import { httpBindings, type HttpBinding } from "../../../server/transport/http-api/bindings.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   METHODS, RAW_PROTOCOLS, closeGrpcClients, databaseBackends, monitorHealth, prepareDatabase, rawCall, startControlServer,
-  doing, startServerProcess, type HealthReport, type PreparedDatabase, type RawAnswer, type RawProtocol, type ServerProcess,
+  doing, httpApiCall, startServerProcess, type HealthReport, type PreparedDatabase, type RawAnswer, type RawProtocol, type ServerProcess,
 } from "./support.js";
 
 const MAX_BYTES = 64 * 1024;
@@ -170,6 +171,37 @@ function casesFor(method: DescMethod): Case[] {
   return cases;
 }
 
+/** A path of `binding` with every variable set to a valid-looking ID. */
+const bindingPath = (binding: HttpBinding) =>
+  binding.path.template.replace(/\{[^}]+\}/g, "hostile-id").replace(/\*\*?/g, "hostile-id").replace(/:\w+$/, (verb) => verb);
+
+/** The HTTP/JSON API's cases for one binding: bodies for methods that take one, query strings for the rest. */
+function httpCases(binding: HttpBinding): { name: string; path: string; body?: Uint8Array; code: number }[] {
+  const path = bindingPath(binding);
+  const input = binding.method.input;
+  const bodyDesc = binding.body === "*" ? input : binding.body ? input.fields.find((f) => f.name === binding.body)?.message : undefined;
+  const cases: { name: string; path: string; body?: Uint8Array; code: number }[] = [];
+  if (binding.body) {
+    cases.push({ name: "malformed JSON", path, body: Buffer.from('{"'), code: INVALID_ARGUMENT });
+    cases.push({ name: "oversized", path, body: Buffer.from(JSON.stringify({ padding: "x".repeat((LARGE.has(`${binding.method.parent.typeName}/${binding.method.name}`) ? MAX_PICTURE_BYTES : MAX_BYTES) + 1024) })), code: INVALID_ARGUMENT });
+    if (bodyDesc) {
+      cases.push({ name: "wrong JSON types", path, body: wrongTypesJson(bodyDesc), code: INVALID_ARGUMENT });
+      const nul = fill(bodyDesc, "a\u0000b");
+      if (nul) cases.push({ name: "NUL in every string", path, body: Buffer.from(toJsonString(bodyDesc, create(bodyDesc, nul as never), { useProtoFieldName: true })), code: INVALID_ARGUMENT });
+      const stringPath = firstStringPath(bodyDesc);
+      if (stringPath) cases.push({ name: "invalid UTF-8", path, body: invalidUtf8Json(stringPath.map((f) => ({ ...f, jsonName: f.name }) as DescField)), code: INVALID_ARGUMENT });
+    }
+  } else {
+    const bound = new Set(binding.path.variables.map((v) => v.fieldPath.split(".")[0]));
+    const field = input.fields.find((f) => f.fieldKind === "scalar" && f.scalar === ScalarType.STRING && !bound.has(f.name));
+    if (field) {
+      cases.push({ name: `NUL in ?${field.name}`, path: `${path}?${field.name}=a%00b`, code: INVALID_ARGUMENT });
+      cases.push({ name: `invalid UTF-8 in ?${field.name}`, path: `${path}?${field.name}=%FF%FE`, code: INVALID_ARGUMENT });
+    }
+  }
+  return cases;
+}
+
 for (const backend of databaseBackends()) {
   describe(`hostile inputs on ${backend.name}`, () => {
     let db: PreparedDatabase;
@@ -188,7 +220,7 @@ for (const backend of databaseBackends()) {
     });
 
     let report: HealthReport;
-    it(`answers every malformed request to ${METHODS.length} RPCs in 4 protocols as the client's error, health checks staying fast`, async () => {
+    it(`answers every malformed request to ${METHODS.length} RPCs in 4 protocols and the HTTP/JSON API as the client's error, health checks staying fast`, async () => {
       // Warm up first (connections, the server's first answer of each kind): the attack is measured, not start-up.
       for (const c of casesFor(METHODS[0]!)) {
         for (const protocol of c.protocols) await rawCall(server.baseUrl, METHODS[0]!, protocol, c.body(protocol), { raw: c.raw });
@@ -215,6 +247,17 @@ for (const backend of databaseBackends()) {
               const ok = answer.status < 500 && !NEVER.has(answer.code) && (answer.code !== 0 || c.maySucceed) && (c.code === undefined || answer.code === c.code);
               if (!ok) wrong.push(`${method.parent.name}/${method.name} ${protocol} ${c.name}${token ? " (admin)" : ""}: HTTP ${answer.status}, code ${answer.code} ${answer.message.slice(0, 120)}`);
             }
+          }
+        }
+        // The HTTP/JSON API: every binding of every method.
+        for (const [i, binding] of httpBindings(METHODS).entries()) {
+          const token = i % 2 ? db.adminKey : undefined;
+          for (const c of httpCases(binding)) {
+            doing(`${binding.httpMethod} ${c.path.slice(0, 80)} ${c.name}`);
+            const answer = await httpApiCall(server.baseUrl, binding.httpMethod, c.path, c.body, token);
+            calls++;
+            const ok = answer.status >= 400 && answer.status < 500 && answer.code === c.code;
+            if (!ok) wrong.push(`${binding.httpMethod} /api/v3${c.path.slice(0, 80)} ${c.name}: HTTP ${answer.status}, code ${answer.code} ${answer.message.slice(0, 120)}`);
           }
         }
       } finally {

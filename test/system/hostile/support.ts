@@ -271,6 +271,24 @@ function grpcCall(baseUrl: string, path: string, body: Buffer, token?: string): 
   });
 }
 
+/** One HTTP/JSON API request (`/api/v3/…`); the status and the gRPC code of the error body. */
+export async function httpApiCall(baseUrl: string, httpMethod: string, path: string, body: Uint8Array | undefined, token?: string): Promise<RawAnswer> {
+  const res = await fetch(`${baseUrl}/api/v3${path}`, {
+    method: httpMethod,
+    headers: { ...(body ? { "content-type": "application/json" } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body ? Buffer.from(body) : undefined,
+  });
+  const text = await res.text();
+  if (res.status === 200) return { status: 200, code: 0, message: "" };
+  let parsed: { code?: number; message?: string } = {};
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    // judged by the status
+  }
+  return { status: res.status, code: typeof parsed.code === "number" ? parsed.code : -1, message: parsed.message ?? text.slice(0, 200) };
+}
+
 export function closeGrpcClients(): void {
   for (const client of grpcClients.values()) client.close();
   grpcClients.clear();
