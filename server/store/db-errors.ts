@@ -5,8 +5,11 @@
 const UNAVAILABLE_SQLSTATES = new Set(["57P01", "57P02", "57P03", "53300", "53400"]);
 /** Values the database refused, which only client input can carry this far (a NUL byte, an oversized index key, …). */
 const REJECTED_VALUE_SQLSTATES = new Set(["22021", "22P05", "54000", "22001", "22003", "22007", "22008", "22P02"]);
-/** Prisma's codes for an unreachable, vanished or exhausted database. */
-const UNAVAILABLE_PRISMA = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
+/**
+ * Prisma's codes for an unreachable, vanished or exhausted database; P2028 is a transaction that could not start
+ * or finish in time (all connections busy): overload, which a retry later resolves.
+ */
+const UNAVAILABLE_PRISMA = new Set(["P1001", "P1002", "P1008", "P1017", "P2024", "P2028"]);
 const UNAVAILABLE_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections", "TransactionAlreadyClosed"]);
 const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EPIPE"]);
 /** Messages of `pg` and PGlite when a connection is gone (they carry no code). */

@@ -34,7 +34,7 @@ describe("start-up errors", () => {
     dir = mkdtempSync(path.join(os.tmpdir(), "ttnid-startup-"));
     db = await prepareDatabase(databaseBackends()[0]!);
     first = await startServerProcess(db);
-  }, 120_000);
+  }, 300_000); // a server process start, slow on a busy machine
   afterAll(async () => {
     await first?.stop();
     await db?.dispose();
