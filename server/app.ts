@@ -1,9 +1,10 @@
 // Builds the service from its parts: database, mail, RPC routes and the HTTP front that serves them on one port.
 import type http from "node:http";
 import http2 from "node:http2";
+import { createContextValues } from "@connectrpc/connect";
 import { anyTypes } from "../client/any-types.js";
 import { ACCOUNT_API_PREFIX, accountHandler } from "./account/routes.js";
-import { PasswordAttempts } from "./auth/rate-limit.js";
+import { RateLimits } from "./auth/rate-limit.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
@@ -11,7 +12,9 @@ import { createMailTransport, MailOutbox, type MailTransport } from "./mail/mail
 import { BackgroundWork } from "./notifications/background.js";
 import { ProviderSecrets, sealPlaintextSecrets } from "./sso/provider-secrets.js";
 import { ssoRoute } from "./sso/routes.js";
+import { openCounterStore } from "./store/counters.js";
 import { openDatabase, type Database } from "./store/database.js";
+import { closeRedis, openRedis, redisReady } from "./store/redis.js";
 import { migrate } from "./store/migrate.js";
 import { serveConsole } from "./transport/console.js";
 import { handleCors } from "./transport/cors.js";
@@ -19,12 +22,13 @@ import { errorInterceptor } from "./transport/errors.js";
 import { healthRoute } from "./transport/health.js";
 import { httpApiRoute } from "./transport/http-api/route.js";
 import { prefixRoute, type HttpRoute } from "./transport/http-route.js";
-import { listen, type Listener } from "./transport/listener.js";
+import { listen, readTlsFiles, type Listener } from "./transport/listener.js";
 import { loggingInterceptor } from "./transport/logging.js";
 import { serveProfilePicture } from "./transport/profile-pictures.js";
-import { rpcHandler } from "./transport/rpc-handler.js";
-import { validationInterceptor } from "./transport/validation.js";
-import type { ServiceDeps } from "./services/context.js";
+import { clientAddress } from "./transport/client-address.js";
+import { requestGuardInterceptor, rpcHandler } from "./transport/rpc-handler.js";
+import { prepareValidation, validationInterceptor } from "./transport/validation.js";
+import { CLIENT_ADDRESS, type ServiceDeps } from "./services/context.js";
 import { registerServices, validationRules } from "./services/index.js";
 
 export interface App {
@@ -43,25 +47,44 @@ export interface AppOptions {
 
 export async function createApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<App> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const applied = await migrate(database);
+  let applied: string[];
+  try {
+    applied = await migrate(database);
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw err;
+  }
   if (applied.length) logger.info({ migrations: applied }, "database migrated");
 
+  // Counters every instance shares: Redis when configured, else PostgreSQL, else (embedded) this process.
+  const redis = config.redisUrl ? openRedis(config.redisUrl) : undefined;
+  if (redis && !(await redisReady(redis, 3_000))) logger.warn("Redis is not reachable yet: rate limits count in this process until it is");
+  const counters = openCounterStore({ redis, redisKeyPrefix: config.redisKeyPrefix, postgresUrl: config.databaseUrl });
+  const limits = new RateLimits(counters, config);
   const transport = options.mailTransport ?? createMailTransport({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir });
-  const mail = new MailOutbox(database.prisma, transport, logger, config.mailRetry);
+  const mail = new MailOutbox(database.prisma, transport, logger, config.mailRetry, limits.mail);
   mail.start(); // also delivers what an earlier run left pending
-  const passwordAttempts = new PasswordAttempts(config.loginRateLimit);
   const background = new BackgroundWork(logger);
   const clock = options.clock ?? systemClock;
-  const deps: ServiceDeps = { db: database.prisma, config, logger, mail, passwordAttempts, background, clock };
+  const deps: ServiceDeps = { db: database.prisma, config, logger, mail, limits, background, clock };
   const account = accountHandler(deps);
   await sealPlaintextSecrets(database.prisma, new ProviderSecrets(config.authProviderSecretKey), logger);
 
-  const readMaxBytes = 16 * 1024 * 1024; // an embedded profile picture may be up to 8 MiB
+  // Only these two can carry an embedded profile picture (up to 8 MiB); every protocol reads them with this limit.
+  const bodyLimits: Record<string, number> = {
+    "/ttn.lorawan.v3.UserRegistry/Create": config.requestLimits.maxPictureBytes,
+    "/ttn.lorawan.v3.UserRegistry/Update": config.requestLimits.maxPictureBytes,
+  };
+  const contextValues = (req: http.IncomingMessage | http2.Http2ServerRequest) =>
+    createContextValues().set(CLIENT_ADDRESS, clientAddress(req, config.trustProxy));
   const rpc = rpcHandler({
     routes: (router) => registerServices(router, deps),
-    // Order matters: errors wrap everything so validation failures are translated too.
-    interceptors: [loggingInterceptor(logger), errorInterceptor(logger), validationInterceptor(validationRules)],
-    readMaxBytes,
+    // Order matters: errors wrap everything so refusals and validation failures are translated too.
+    interceptors: [loggingInterceptor(logger), errorInterceptor(logger), requestGuardInterceptor, validationInterceptor(validationRules)],
+    maxBodyBytes: config.requestLimits.maxBytes,
+    bodyLimits,
+    contextValues,
+    logger,
     // Upstream's JSON uses proto field names (primary_email_address); parsing accepts both spellings, and
     // rpcHandler also reads upstream's field masks and unprefixed enum names. Any (notification data) needs the registry.
     jsonOptions: { useProtoFieldName: true, registry: anyTypes },
@@ -74,7 +97,10 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     (req, res) => serveConsole(req, res),
     ssoRoute(deps), // before the account API: it answers two paths under /oauth/api/ too
     prefixRoute(ACCOUNT_API_PREFIX, account),
-    httpApiRoute({ prefix: "/api/v3", handlers: rpc.handlers, readMaxBytes, registry: anyTypes, logger }),
+    httpApiRoute({
+      prefix: "/api/v3", handlers: rpc.handlers, registry: anyTypes, logger, contextValues,
+      readMaxBytes: (requestPath) => bodyLimits[requestPath] ?? config.requestLimits.maxBytes,
+    }),
   ];
   const dispatch: App["handler"] = (req, res) => {
     if (handleCors(req, res, config.corsOrigins)) return;
@@ -103,6 +129,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       await background.settled(); // may still queue mail
       await mail.drain(5_000);
       await mail.stop();
+      await counters.close();
+      if (redis) await closeRedis(redis);
       await database.close();
     },
   };
@@ -134,8 +162,15 @@ function failRequest(req: http.IncomingMessage | http2.Http2ServerRequest, res: 
 
 /** Creates the app and serves it; `close` stops listening, lets calls finish, then releases the database. */
 export async function startServer(config: Config, logger: Logger, options: AppOptions = {}): Promise<{ app: App; listener: Listener; close(): Promise<void> }> {
+  if (config.tls) readTlsFiles(config.tls); // bad files fail before the database is opened
   const app = await createApp(config, logger, options);
-  const listener = await listen(app.handler, { host: config.host, port: config.port, tls: config.tls });
+  let listener: Listener;
+  try {
+    listener = await listen(app.handler, { host: config.host, port: config.port, tls: config.tls, limits: config.connections });
+  } catch (err) {
+    await app.close(); // releases the database (and the embedded database's lock) for whoever comes next
+    throw err;
+  }
   return {
     app,
     listener,

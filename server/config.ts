@@ -1,6 +1,7 @@
 import path from "node:path";
 import { parseDuration } from "./domain/durations.js";
 import type { PasswordRequirements } from "./domain/password-policy.js";
+import { CONNECTION_DEFAULTS, type ConnectionLimits } from "./transport/listener.js";
 
 /** Everything the service reads from its environment, parsed once at start-up. */
 export interface Config {
@@ -37,8 +38,23 @@ export interface Config {
     /** `Secure` cookie attribute: "auto" = when served over TLS or PUBLIC_URL is https. */
     cookieSecure: "auto" | boolean;
   };
-  /** Failed password checks per user and per client address before back-off starts. */
-  loginRateLimit: { perUser: number; perAddress: number; backoffMs: number; maxBackoffMs: number };
+  /**
+   * Failed password checks allowed per window: per user from one address (the lockout a guesser triggers), per
+   * user from all addresses (a much higher ceiling, so others cannot lock the owner out), per client address.
+   */
+  loginRateLimit: { perUserAddress: number; perUser: number; perAddress: number; windowMs: number };
+  /** Anonymous sign-ups (UserRegistry.Create) per client address and window. */
+  signUpRateLimit: { perAddress: number; windowMs: number };
+  /** E-mails per recipient address and window (see README "Limits" for what happens to one over the cap). */
+  mailRateLimit: { perRecipient: number; windowMs: number };
+  /** Redis for counters shared by every instance (rate limits); unset keeps them in PostgreSQL or memory. */
+  redisUrl?: string;
+  /** Prefix of every Redis key this service writes, so several deployments can share one Redis. */
+  redisKeyPrefix: string;
+  /** Timeouts and bounds of every connection (transport/listener.ts). */
+  connections: ConnectionLimits;
+  /** Largest request body of an RPC, and of the two that may carry an embedded picture (UserRegistry.Create/Update). */
+  requestLimits: { maxBytes: number; maxPictureBytes: number };
   /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy: boolean;
   /** Keys of trusted cluster services (`Authorization: ClusterKey <hex>`); empty refuses every cluster call. */
@@ -127,6 +143,22 @@ const timerDuration = (raw: string): number => {
   return ms;
 };
 
+/** A counting window of a rate limit: whole seconds, because the shared stores (Redis) count in seconds. */
+const window = (raw: string): number => {
+  const ms = timerDuration(raw);
+  if (ms < 1000) throw new Error("expected at least 1s");
+  return Math.ceil(ms / 1000) * 1000;
+};
+
+/** A byte count, with an optional binary unit: 65536, 64KiB, 16MiB. */
+const bytes = (min: number, max: number) => (raw: string): number => {
+  const m = /^(\d+)\s*(B|KiB|MiB)?$/i.exec(raw);
+  if (!m) throw new Error("expected a number of bytes such as 65536, 64KiB or 16MiB");
+  const n = Number(m[1]) * ({ b: 1, kib: 1024, mib: 1024 * 1024 }[(m[2] ?? "b").toLowerCase()] ?? 1);
+  if (n < min || n > max) throw new Error(`expected from ${min} to ${max} bytes`);
+  return n;
+};
+
 // The message never contains the value: URLs may carry credentials (see redactedUrl).
 const url = (protocols: string[]) => (raw: string): string => {
   let parsed: URL;
@@ -187,11 +219,18 @@ export function loadConfig(env: Env = process.env): Config {
   const idleTimeoutMs = read(env, "SESSION_IDLE_TIMEOUT", 24 * 3600_000, duration);
   const maxAgeMs = read(env, "SESSION_MAX_AGE", 30 * 24 * 3600_000, duration);
   if (idleTimeoutMs > maxAgeMs) throw new ConfigError("SESSION_IDLE_TIMEOUT must not exceed SESSION_MAX_AGE");
-  // Back-off starts at 30 s and doubles per further failure up to 15 min: slow enough to stop guessing,
-  // short enough that someone else's failed attempts lock a real user out for minutes, not hours.
-  const backoffMs = read(env, "LOGIN_RATE_LIMIT_BACKOFF", 30_000, duration);
-  const maxBackoffMs = read(env, "LOGIN_RATE_LIMIT_MAX_BACKOFF", 15 * 60_000, duration);
-  if (backoffMs > maxBackoffMs) throw new ConfigError("LOGIN_RATE_LIMIT_BACKOFF must not exceed LOGIN_RATE_LIMIT_MAX_BACKOFF");
+  const perUserAddress = read(env, "LOGIN_RATE_LIMIT_PER_USER_ADDRESS", 5, int(1, 1000));
+  // The per-user ceiling is what a guesser with many addresses runs into; far above the per-address lockout so
+  // that a third party's failures from a few addresses never lock the owner out.
+  const perUser = read(env, "LOGIN_RATE_LIMIT_PER_USER", 100, int(1, 100000));
+  if (perUserAddress > perUser) throw new ConfigError("LOGIN_RATE_LIMIT_PER_USER_ADDRESS must not exceed LOGIN_RATE_LIMIT_PER_USER");
+  const maxRequestBytes = read(env, "MAX_REQUEST_BYTES", 64 * 1024, bytes(1024, 16 * 1024 * 1024));
+  // An 8 MiB embedded picture is about 11.2 MB in JSON (base64).
+  const maxPictureRequestBytes = read(env, "MAX_PICTURE_REQUEST_BYTES", 16 * 1024 * 1024, bytes(1024, 64 * 1024 * 1024));
+  const headersTimeoutMs = read(env, "HTTP_HEADERS_TIMEOUT", CONNECTION_DEFAULTS.headersTimeoutMs, timerDuration);
+  const requestTimeoutMs = read(env, "HTTP_REQUEST_TIMEOUT", CONNECTION_DEFAULTS.requestTimeoutMs, timerDuration);
+  if (headersTimeoutMs > requestTimeoutMs) throw new ConfigError("HTTP_HEADERS_TIMEOUT must not exceed HTTP_REQUEST_TIMEOUT");
+  if (maxRequestBytes > maxPictureRequestBytes) throw new ConfigError("MAX_REQUEST_BYTES must not exceed MAX_PICTURE_REQUEST_BYTES");
   // 30 s doubling to 1 h: ten attempts span about five hours, enough to ride out a mail server restart.
   const mailBackoffMs = read(env, "MAIL_RETRY_BACKOFF", 30_000, timerDuration);
   const mailMaxBackoffMs = read(env, "MAIL_RETRY_MAX_BACKOFF", 3600_000, timerDuration);
@@ -243,12 +282,31 @@ export function loadConfig(env: Env = process.env): Config {
       cookieSecure: read(env, "COOKIE_SECURE", "auto" as "auto" | boolean, autoOrBool),
     },
     loginRateLimit: {
-      perUser: read(env, "LOGIN_RATE_LIMIT_PER_USER", 5, int(1, 1000)),
-      // Higher than per user: several people may share one address (office NAT).
+      perUserAddress,
+      perUser,
+      // Higher than per user and address: several people may share one address (office NAT).
       perAddress: read(env, "LOGIN_RATE_LIMIT_PER_ADDRESS", 20, int(1, 100000)),
-      backoffMs,
-      maxBackoffMs,
+      windowMs: read(env, "LOGIN_RATE_LIMIT_WINDOW", 15 * 60_000, window),
     },
+    signUpRateLimit: {
+      perAddress: read(env, "SIGN_UP_RATE_LIMIT_PER_ADDRESS", 10, int(1, 1_000_000)),
+      windowMs: read(env, "SIGN_UP_RATE_LIMIT_WINDOW", 3600_000, window),
+    },
+    mailRateLimit: {
+      perRecipient: read(env, "MAIL_RATE_LIMIT_PER_RECIPIENT", 20, int(1, 1_000_000)),
+      windowMs: read(env, "MAIL_RATE_LIMIT_WINDOW", 3600_000, window),
+    },
+    redisUrl: read(env, "REDIS_URL", undefined, url(["redis:", "rediss:"]), redactedUrl),
+    redisKeyPrefix: read(env, "REDIS_KEY_PREFIX", "ttn-identity:", (s) => s),
+    connections: {
+      headersTimeoutMs,
+      requestTimeoutMs,
+      keepAliveTimeoutMs: read(env, "HTTP_KEEP_ALIVE_TIMEOUT", CONNECTION_DEFAULTS.keepAliveTimeoutMs, timerDuration),
+      http2IdleTimeoutMs: read(env, "HTTP2_IDLE_TIMEOUT", CONNECTION_DEFAULTS.http2IdleTimeoutMs, timerDuration),
+      http2MaxConcurrentStreams: read(env, "HTTP2_MAX_CONCURRENT_STREAMS", CONNECTION_DEFAULTS.http2MaxConcurrentStreams, int(1, 10_000)),
+      http2MaxResetsPerMinute: read(env, "HTTP2_MAX_RESETS_PER_MINUTE", CONNECTION_DEFAULTS.http2MaxResetsPerMinute, int(1, 1_000_000)),
+    },
+    requestLimits: { maxBytes: maxRequestBytes, maxPictureBytes: maxPictureRequestBytes },
     trustProxy: read(env, "TRUST_PROXY", false, bool),
     clusterKeys: read(env, "CLUSTER_KEYS", [] as Buffer[], hexKeys, hidden),
     authProviderSecretKey: read(env, "AUTH_PROVIDER_SECRET_KEY", undefined as Buffer | undefined, aes256Key, hidden),

@@ -3,6 +3,7 @@
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { startServer } from "./app.js";
+import { describeStartupError } from "./startup-errors.js";
 
 let config;
 try {
@@ -16,7 +17,14 @@ try {
 }
 const logger = createLogger(config.logLevel);
 const started = performance.now();
-const server = await startServer(config, logger);
+let server: Awaited<ReturnType<typeof startServer>>;
+try {
+  server = await startServer(config, logger);
+} catch (err) {
+  // One line naming the cause and the fix; the details an operator needs are in it, a stack trace is not.
+  console.error(`cannot start: ${describeStartupError(err, config)}`);
+  process.exit(1);
+}
 logger.info(
   {
     port: server.listener.port,

@@ -10,6 +10,7 @@ import type { ServiceError } from "../domain/errors.js";
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from "../domain/password-hash.js";
 import type { ServiceDeps } from "../services/context.js";
 import { findUserSecrets } from "../store/users.js";
+import { clientAddress as socketClientAddress } from "../transport/client-address.js";
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
 
@@ -49,13 +50,7 @@ export function browserLogin(deps: ServiceDeps): BrowserLogin {
   const secureCookie = (req: Req) =>
     config.sessions.cookieSecure === "auto" ? tls(req) || config.publicUrl.startsWith("https:") : config.sessions.cookieSecure;
 
-  function clientAddress(req: Req): string {
-    if (config.trustProxy) {
-      const forwarded = String(req.headers["x-forwarded-for"] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-      if (forwarded.length) return forwarded[forwarded.length - 1]!;
-    }
-    return (req.socket.remoteAddress ?? "unknown").replace(/^::ffff:/, "");
-  }
+  const clientAddress = (req: Req) => socketClientAddress(req, config.trustProxy);
 
   /**
    * A verified password stored under an older scheme (e.g. upstream's PBKDF2, imported) is rehashed with today's
@@ -77,7 +72,7 @@ export function browserLogin(deps: ServiceDeps): BrowserLogin {
       );
     },
     async verifyUserPassword(req, userId, password) {
-      const attempt = deps.passwordAttempts.reserve({ userId, address: clientAddress(req) });
+      const attempt = await deps.limits.passwordAttempts.reserve({ userId, address: clientAddress(req) });
       let user: Awaited<ReturnType<typeof findUserSecrets>>;
       let ok: boolean;
       try {
@@ -85,15 +80,15 @@ export function browserLogin(deps: ServiceDeps): BrowserLogin {
         user = await findUserSecrets(db, userId);
         ok = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
       } catch (err) {
-        attempt.release();
+        await attempt.release();
         throw err;
       }
       if (!ok || !user) {
-        attempt.failed();
+        await attempt.failed();
         logger.info({ user_id: userId }, "login failed");
         throw errors.noUserIdPasswordMatch();
       }
-      attempt.succeeded();
+      await attempt.succeeded();
       if (needsRehash(user.passwordHash)) await upgradePasswordHash(user.id, user.passwordHash, password);
       return { id: user.id, userId: user.userId };
     },

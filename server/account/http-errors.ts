@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import * as catalog from "../domain/error-catalog.js";
 import { ServiceError, type ErrorDetailsShape } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
+import { infrastructureError, retryAfterOf } from "../transport/errors.js";
 
 type Res = http.ServerResponse | http2.Http2ServerResponse;
 
@@ -37,14 +38,16 @@ export function errorBody(err: ServiceError, correlationId: string): Record<stri
 export function sendError(res: Res, err: unknown, logger: Logger): void {
   const correlationId = randomUUID().replace(/-/g, "");
   let service: ServiceError;
-  if (err instanceof ServiceError) {
-    service = err;
+  const known = err instanceof ServiceError ? err : infrastructureError(err);
+  if (known) {
+    service = known;
+    if (!(err instanceof ServiceError)) logger.warn({ err, correlationId, error: known.fullName }, "account request failed on the database");
   } else {
     logger.error({ err, correlationId }, "unexpected error in account app");
     service = catalog.internal();
   }
-  const retryAfter = service.attributes.retry_after;
-  if (typeof retryAfter === "number") res.setHeader("retry-after", String(retryAfter));
+  const retryAfter = retryAfterOf(service);
+  if (retryAfter !== undefined) res.setHeader("retry-after", String(retryAfter));
   sendJson(res, httpStatus(service.code), errorBody(service, correlationId));
 }
 

@@ -1,99 +1,44 @@
-// Password-guessing protection: failed password checks are counted per user and per client address; past the
-// allowance each further failure doubles the wait. In memory, per process (upstream's default provider too).
+// Rate limits against guessing and flooding: failed password checks, anonymous sign-ups and e-mails per
+// recipient. Each limit is a fixed-window counter in the shared counter store (store/counters.ts: Redis,
+// PostgreSQL or memory), so every instance of the service sees the same counts.
 //
-// An attempt is reserved synchronously, before the (async, slow) password check starts, so parallel requests
-// cannot all pass the check-then-count gap: with an allowance of 5, at most 5 guesses are ever evaluated at once.
+// A limit's point is taken *before* the work it guards starts (consume first, give back when it did not count),
+// so parallel requests cannot all slip through a check-then-count gap: with an allowance of 5, at most 5
+// password checks are ever evaluated, however many arrive at once.
+import { createHash } from "node:crypto";
+import { EventEmitter } from "node:events";
+import type { Config } from "../config.js";
 import * as errors from "../domain/error-catalog.js";
+import type { Counter, CounterStore } from "../store/counters.js";
 
-export interface BackoffPolicy {
-  /** Failures allowed before back-off starts. */
-  attempts: number;
-  /** First wait after the allowance is used up; doubles per further failure. */
-  backoffMs: number;
-  maxBackoffMs: number;
+/** The limits by name; the name is also the `key` attribute of `pkg/ratelimit:rate_limit_exceeded`. */
+export type LimitName =
+  | "password_attempts:user_address"
+  | "password_attempts:user"
+  | "password_attempts:address"
+  | "sign_ups:address"
+  | "mail:recipient"
+  | "mail_notifications:recipient";
+
+/** One refusal (or dropped mail), as reported to `RateLimits.on("limited", …)`, e.g. for metrics. */
+export interface LimitHit {
+  limit: LimitName;
+  retryAfterMs: number;
 }
 
-interface Counter {
-  failures: number;
-  inFlight: number;
-  blockedUntil: number;
-  lastFailureAt: number;
-}
+const retrySeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
-/** Failures of one dimension (user, address), keyed by its value. */
-export class FailureCounters {
-  private readonly counters = new Map<string, Counter>();
-  private reservations = 0;
-
-  constructor(readonly name: string, readonly policy: BackoffPolicy, private readonly resetOnSuccess: boolean) {}
-
-  /** Milliseconds until `key` may try again; 0 when it may try now. */
-  waitFor(key: string, now: number): number {
-    const c = this.current(key, now);
-    if (!c) return 0;
-    if (c.failures < this.policy.attempts) {
-      // Still within the allowance, but every remaining try is already being evaluated.
-      return c.failures + c.inFlight < this.policy.attempts ? 0 : 1000;
-    }
-    // Past the allowance: one try at a time, once the back-off has passed.
-    if (c.blockedUntil > now) return c.blockedUntil - now;
-    return c.inFlight > 0 ? 1000 : 0;
-  }
-
-  reserve(key: string, now: number): void {
-    if (++this.reservations % 1000 === 0) this.sweep(now);
-    const c = this.current(key, now) ?? { failures: 0, inFlight: 0, blockedUntil: 0, lastFailureAt: now };
-    c.inFlight++;
-    this.counters.set(key, c);
-  }
-
-  settle(key: string, outcome: "failed" | "succeeded" | "released", now: number): void {
-    const c = this.counters.get(key);
-    if (!c) return;
-    c.inFlight = Math.max(0, c.inFlight - 1);
-    if (outcome === "failed") {
-      c.failures++;
-      c.lastFailureAt = now;
-      if (c.failures >= this.policy.attempts) {
-        const doublings = Math.min(c.failures - this.policy.attempts, 30);
-        c.blockedUntil = now + Math.min(this.policy.maxBackoffMs, this.policy.backoffMs * 2 ** doublings);
-      }
-    } else if (outcome === "succeeded" && this.resetOnSuccess) {
-      c.failures = 0;
-      c.blockedUntil = 0;
-    }
-    if (c.inFlight === 0 && c.failures === 0) this.counters.delete(key);
-  }
-
-  /** Failures are forgotten once a back-off has passed and then nothing failed for the longest back-off. */
-  private current(key: string, now: number): Counter | undefined {
-    const c = this.counters.get(key);
-    if (c && this.forgotten(c, now)) {
-      this.counters.delete(key);
-      return undefined;
-    }
-    return c;
-  }
-
-  private forgotten(c: Counter, now: number): boolean {
-    return c.inFlight === 0 && now - Math.max(c.blockedUntil, c.lastFailureAt) >= this.policy.maxBackoffMs;
-  }
-
-  private sweep(now: number): void {
-    for (const [key, c] of this.counters) if (this.forgotten(c, now)) this.counters.delete(key);
-  }
-
-  get size(): number {
-    return this.counters.size;
-  }
+/** `pkg/ratelimit:rate_limit_exceeded` (8) as upstream names it, plus when to retry (seconds). */
+export function limitError(counter: Counter, retryAfterMs: number) {
+  return errors.rateLimitExceeded({ key: counter.spec.name, rate: counter.spec.points, retry_after: retrySeconds(retryAfterMs) });
 }
 
 /** One reserved password check; settle it exactly once (later calls are ignored). */
 export interface PasswordAttempt {
-  failed(): void;
-  succeeded(): void;
+  failed(): Promise<void>;
+  succeeded(): Promise<void>;
   /** Neither outcome (e.g. the check could not run): frees the reservation without counting. */
-  release(): void;
+  release(): Promise<void>;
 }
 
 export interface AttemptKeys {
@@ -101,60 +46,118 @@ export interface AttemptKeys {
   address?: string;
 }
 
-/** Per-user and per-address counters shared by every path that checks a password (login, UpdatePassword). */
+/**
+ * Failed password checks, counted three ways: per user *and* address (the lockout a guesser runs into after a
+ * few tries), per user over all addresses (a much higher ceiling against guessing from many addresses) and per
+ * address (one address guessing many users). A third party's failures lock only their own address out of the
+ * account: the owner, from another address, keeps logging in until the per-user ceiling, which takes many
+ * addresses to reach. A successful check forgets the user-and-address failures and does not count otherwise.
+ */
 export class PasswordAttempts {
-  readonly byUser: FailureCounters;
-  readonly byAddress: FailureCounters;
+  constructor(
+    private readonly counters: { userAddress: Counter; user: Counter; address: Counter },
+    private readonly report: (hit: LimitHit) => void = () => {},
+  ) {}
 
-  constructor(limits: { perUser: number; perAddress: number; backoffMs: number; maxBackoffMs: number }, private readonly clock: () => number = Date.now) {
-    const backoff = { backoffMs: limits.backoffMs, maxBackoffMs: limits.maxBackoffMs };
-    // A success clears the user's failures; not the address's, or one valid account would reset a guesser's budget.
-    this.byUser = new FailureCounters("user", { attempts: limits.perUser, ...backoff }, true);
-    this.byAddress = new FailureCounters("address", { attempts: limits.perAddress, ...backoff }, false);
-  }
-
-  /**
-   * Reserves one password check, or throws `pkg/ratelimit:rate_limit_exceeded` (8) with attribute `retry_after`
-   * (seconds). Synchronous on purpose: nothing can interleave between the check and the reservation.
-   */
-  reserve(keys: AttemptKeys): PasswordAttempt {
-    const now = this.clock();
-    const dims: [FailureCounters, string][] = [];
-    if (keys.userId !== undefined) dims.push([this.byUser, keys.userId]);
-    if (keys.address !== undefined) dims.push([this.byAddress, keys.address]);
-    let wait = 0;
-    let limited: FailureCounters | undefined;
-    for (const [counters, key] of dims) {
-      const w = counters.waitFor(key, now);
-      if (w > wait) [wait, limited] = [w, counters];
+  /** Reserves one password check, or throws `rate_limit_exceeded` (8) with `retry_after` (seconds). */
+  async reserve(keys: AttemptKeys): Promise<PasswordAttempt> {
+    const { userAddress, user, address } = this.counters;
+    const dims: [Counter, string][] = [];
+    if (keys.userId !== undefined && keys.address !== undefined) dims.push([userAddress, `${keys.userId}|${keys.address}`]);
+    if (keys.userId !== undefined) dims.push([user, keys.userId]);
+    if (keys.address !== undefined) dims.push([address, keys.address]);
+    const taken = await Promise.all(dims.map(([counter, key]) => counter.take(key)));
+    const refused = taken.findIndex((t) => !t.allowed);
+    if (refused >= 0) {
+      // The attempt does not happen: give back what the other dimensions counted for it.
+      await Promise.all(dims.map(([counter, key], i) => (taken[i]!.allowed ? counter.giveBack(key) : undefined)));
+      const counter = dims[refused]![0];
+      const retryAfterMs = Math.max(...taken.filter((t) => !t.allowed).map((t) => t.retryAfterMs));
+      this.report({ limit: counter.spec.name as LimitName, retryAfterMs });
+      throw limitError(counter, retryAfterMs);
     }
-    if (limited) {
-      throw errors.rateLimitExceeded({ rate: limited.policy.attempts, key: `password_attempts:${limited.name}`, retry_after: Math.max(1, Math.ceil(wait / 1000)) });
-    }
-    for (const [counters, key] of dims) counters.reserve(key, now);
     let settled = false;
-    const settle = (outcome: "failed" | "succeeded" | "released") => {
+    const settle = async (work: () => Promise<unknown>) => {
       if (settled) return;
       settled = true;
-      const at = this.clock();
-      for (const [counters, key] of dims) counters.settle(key, outcome, at);
+      await work();
     };
-    return { failed: () => settle("failed"), succeeded: () => settle("succeeded"), release: () => settle("released") };
+    return {
+      failed: () => settle(async () => {}), // the point taken stays: a failure
+      succeeded: () => settle(() => Promise.all(dims.map(([counter, key]) => (counter === userAddress ? counter.reset(key) : counter.giveBack(key))))),
+      release: () => settle(() => Promise.all(dims.map(([counter, key]) => counter.giveBack(key)))),
+    };
   }
 
   /**
    * Runs `check` (true = password correct) under a reservation and records its outcome. For UpdatePassword:
-   * `if (!(await deps.passwordAttempts.check({ userId }, () => verify…))) throw errors.oldPassword();`
+   * `if (!(await limits.passwordAttempts.check({ userId, address }, () => verify…))) throw errors.oldPassword();`
    */
   async check(keys: AttemptKeys, check: () => Promise<boolean>): Promise<boolean> {
-    const attempt = this.reserve(keys);
+    const attempt = await this.reserve(keys);
+    let ok: boolean;
     try {
-      const ok = await check();
-      if (ok) attempt.succeeded();
-      else attempt.failed();
-      return ok;
-    } finally {
-      attempt.release(); // only when check threw; otherwise already settled
+      ok = await check();
+    } catch (err) {
+      await attempt.release();
+      throw err;
     }
+    await (ok ? attempt.succeeded() : attempt.failed());
+    return ok;
+  }
+}
+
+/** A plain allowance per key and window (sign-ups per address, mail per recipient). */
+export class Quota {
+  constructor(private readonly counter: Counter, private readonly report: (hit: LimitHit) => void = () => {}) {}
+
+  /** Takes one; undefined when allowed, else how long until the window ends (the take is reported). */
+  async take(key: string): Promise<number | undefined> {
+    const taken = await this.counter.take(key);
+    if (taken.allowed) return undefined;
+    this.report({ limit: this.counter.spec.name as LimitName, retryAfterMs: taken.retryAfterMs });
+    return taken.retryAfterMs;
+  }
+
+  /** Takes one or throws `rate_limit_exceeded` (8) with `retry_after`. */
+  async require(key: string): Promise<void> {
+    const retryAfterMs = await this.take(key);
+    if (retryAfterMs !== undefined) throw this.error(retryAfterMs);
+  }
+
+  error(retryAfterMs: number) {
+    return limitError(this.counter, retryAfterMs);
+  }
+
+  giveBack(key: string): Promise<void> {
+    return this.counter.giveBack(key);
+  }
+}
+
+/** A recipient address as a counter key: case-insensitive, and hashed so no store holds addresses in clear. */
+export const recipientKey = (email: string): string => createHash("sha256").update(email.trim().toLowerCase()).digest("hex").slice(0, 32);
+
+/**
+ * Every rate limit of the service over one counter store. Listen to "limited" to observe refusals (metrics):
+ * `limits.on("limited", ({ limit, retryAfterMs }) => …)`.
+ */
+export class RateLimits extends EventEmitter<{ limited: [LimitHit] }> {
+  readonly passwordAttempts: PasswordAttempts;
+  readonly signUps: Quota;
+  /** Mails someone asked for (refused over the cap) and notifications (dropped over it), counted apart. */
+  readonly mail: { requested: Quota; notifications: Quota };
+
+  constructor(readonly store: CounterStore, config: Pick<Config, "loginRateLimit" | "signUpRateLimit" | "mailRateLimit">) {
+    super();
+    const report = (hit: LimitHit) => { this.emit("limited", hit); };
+    const login = config.loginRateLimit;
+    this.passwordAttempts = new PasswordAttempts({
+      userAddress: store.counter({ name: "password_attempts:user_address", points: login.perUserAddress, windowMs: login.windowMs }),
+      user: store.counter({ name: "password_attempts:user", points: login.perUser, windowMs: login.windowMs }),
+      address: store.counter({ name: "password_attempts:address", points: login.perAddress, windowMs: login.windowMs }),
+    }, report);
+    this.signUps = new Quota(store.counter({ name: "sign_ups:address", points: config.signUpRateLimit.perAddress, windowMs: config.signUpRateLimit.windowMs }), report);
+    const mail = (name: LimitName) => new Quota(store.counter({ name, points: config.mailRateLimit.perRecipient, windowMs: config.mailRateLimit.windowMs }), report);
+    this.mail = { requested: mail("mail:recipient"), notifications: mail("mail_notifications:recipient") };
   }
 }

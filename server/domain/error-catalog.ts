@@ -18,12 +18,24 @@ export const validation = Object.assign(
   },
 );
 export const invalidIdentifiers = defineError("pkg/ttnpb", "identifiers", Code.InvalidArgument, "invalid identifiers");
-export const fieldMaskPaths = defineError(
-  "pkg/rpcmiddleware/validator",
-  "field_mask_paths",
-  Code.InvalidArgument,
-  "forbidden path(s) in field mask: {forbidden_paths}",
+// Upstream's short message: the paths travel only in the `forbidden_paths` attribute, and that is bounded
+// (fieldMaskPathsError), so a mask of 100,000 unknown paths cannot become a megabyte-sized error.
+export const fieldMaskPaths = Object.assign(
+  defineError("pkg/rpcmiddleware/validator", "field_mask_paths", Code.InvalidArgument, "forbidden path(s) in field mask"),
+  {
+    /** The error for these forbidden paths: at most 10 of them in the attribute, each cut to 100 characters. */
+    of: (paths: readonly string[]) =>
+      fieldMaskPaths({
+        forbidden_paths: paths.slice(0, 10).map((p) => (p.length > 100 ? `${p.slice(0, 100)}…` : p)),
+        ...(paths.length > 10 ? { forbidden_paths_count: paths.length } : {}),
+      }),
+  },
 );
+// Not upstream (grpc-go answers a message that does not decode with INTERNAL): a request body that is not the
+// method's message in the protocol's encoding, refused before anything else happens.
+export const malformedRequest = defineError("pkg/rpcserver", "malformed_request", Code.InvalidArgument, "the request is not a valid `{message}`: {reason}");
+// Not upstream: a value the database refused although validation let it through (e.g. one its indexes cannot hold).
+export const invalidValue = defineError("pkg/util/store", "invalid_value", Code.InvalidArgument, "a value in the request cannot be stored");
 // The HTTP API's request body: upstream's size limit error, and JSON that does not decode into the request.
 export const requestBodyTooLarge = defineError("pkg/webmiddleware", "request_body_too_large", Code.InvalidArgument, "request body too large");
 export const requestBody = defineError("pkg/rpcserver", "request_body", Code.InvalidArgument, "could not decode the request body: {reason}");
@@ -108,7 +120,16 @@ export const noInviteRights = defineError(IS, "no_invite_rights", Code.Permissio
 export const wrongClusterKey = defineError("pkg/auth/cluster", "cluster_key", Code.PermissionDenied, "invalid cluster key");
 
 // --- resource exhausted (8) ---
-export const rateLimitExceeded = defineError("pkg/ratelimit", "rate_limit_exceeded", Code.ResourceExhausted, "rate limit of {rate} accesses per minute exceeded for `{key}`");
+// Upstream's message; here `rate` is the allowance of the limit's window (README "Limits") and `retry_after` the
+// seconds until it is whole again.
+export const rateLimitExceeded = defineError(
+  "pkg/ratelimit",
+  "rate_limit_exceeded",
+  Code.ResourceExhausted,
+  "rate limit of `{rate}` accesses per minute exceeded for resource `{key}`",
+);
+// gRPC's code for a message over the receiver's size limit (as grpc-go answers it); before anything is parsed.
+export const requestTooLarge = defineError("pkg/rpcserver", "request_too_large", Code.ResourceExhausted, "request larger than {max_bytes} bytes");
 
 // --- failed precondition (9) ---
 export const lastAdmin = defineError(STORE, "last_admin", Code.FailedPrecondition, "cannot remove the last admin");
@@ -133,6 +154,10 @@ export const invalidPbkdf2Format = defineError("pkg/auth/pbkdf2", "invalid_pbkdf
 export const pbkdf2Iterations = defineError("pkg/auth/pbkdf2", "pbkdf2_iterations", Code.Internal, "invalid PBKDF2 iteration count `{iterations}`");
 export const pbkdf2Encoding = defineError("pkg/auth/pbkdf2", "pbkdf2_encoding", Code.Internal, "invalid base64 in PBKDF2 hash");
 export const internal = defineError(IS, "internal", Code.Internal, "internal error");
+
+// --- unavailable (14) ---
+// Upstream's name: the database cannot be reached or is shutting down; the call may be retried (`retry_after`).
+export const databaseUnavailable = defineError("pkg/util/store", "database_unavailable", Code.Unavailable, "database unavailable");
 
 // --- unauthenticated (16) ---
 export const unauthenticated = defineError(IS, "unauthenticated", Code.Unauthenticated, "unauthenticated");

@@ -35,7 +35,7 @@ const topLevel = (path: string) => path.split(".")[0]!;
 
 function checkPaths(paths: readonly string[], forbidden: ReadonlySet<string>): void {
   const bad = paths.filter((p) => forbidden.has(p) || !USER_PATHS.includes(p));
-  if (bad.length) throw errors.fieldMaskPaths({ forbidden_paths: bad });
+  if (bad.length) throw errors.fieldMaskPaths.of(bad);
 }
 
 /** Validates a read mask and adds what is always returned (ids, created_at, updated_at), in USER_PATHS order. */

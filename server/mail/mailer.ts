@@ -2,6 +2,13 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import nodemailer from "nodemailer";
+import { recipientKey, type Quota } from "../auth/rate-limit.js";
+
+/** The per-recipient caps: mails someone asked for, and notifications, counted apart. */
+export interface MailCaps {
+  requested: Quota;
+  notifications: Quota;
+}
 import type { Logger } from "../logger.js";
 import type { Db } from "../store/db.js";
 import {
@@ -85,22 +92,45 @@ export class MailOutbox {
     private readonly transport: MailTransport,
     private readonly logger: Logger,
     private readonly retry: MailRetryPolicy,
+    /** E-mails per recipient address and window (MAIL_RATE_LIMIT_*), by kind of mail; none counts nothing. */
+    private readonly caps?: MailCaps,
   ) {}
+
+  /**
+   * Counts one mail to `message.to`. A mail the call exists to send (a temporary password, a login token, an
+   * invitation) fails the call when over the cap, before anything is stored, so nothing waits for a mail that
+   * never comes and the caller is told when to retry. A notification (it reports an action that happened) is
+   * left out and logged instead, so nobody can stop someone else's actions by flooding their inbox; it counts
+   * apart, so floods of notifications never use up the allowance of mails someone asked for.
+   * Returns false when the mail is to be dropped.
+   */
+  private async withinCap(template: string, message: MailMessage, notification: boolean): Promise<boolean> {
+    const quota = notification ? this.caps?.notifications : this.caps?.requested;
+    if (!quota) return true;
+    const retryAfterMs = await quota.take(recipientKey(message.to));
+    if (retryAfterMs === undefined) return true;
+    if (!notification) throw quota.error(retryAfterMs);
+    this.logger.warn({ template, to: message.to }, "notification mail not sent: too many mails to this address");
+    return false;
+  }
 
   /**
    * Stores one message for delivery. With `tx` the row commits or rolls back with the caller's work (await it);
    * without, the write is tracked and its failure logged, so callers may also fire and forget.
    */
-  enqueue(template: string, message: MailMessage, tx?: Db): Promise<void> {
+  enqueue(template: string, message: MailMessage, tx?: Db, options: { notification?: boolean } = {}): Promise<void> {
+    const notification = options.notification ?? false;
     if (tx) {
-      return insertMail(tx, message).then((id) => {
+      return this.withinCap(template, message, notification).then((send) => send ? insertMail(tx, message) : undefined).then((id) => {
+        if (id === undefined) return;
         this.logger.debug({ template, mail_id: id }, "mail queued");
         // The row is visible once the caller commits; look shortly after, the poll catches anything later.
         setTimeout(() => this.kick(), 100).unref();
       });
     }
-    const write: Promise<void> = insertMail(this.db, message).then(
+    const write: Promise<void> = this.withinCap(template, message, true).then((send) => send ? insertMail(this.db, message) : undefined).then(
       (id) => {
+        if (id === undefined) return;
         this.logger.debug({ template, mail_id: id }, "mail queued");
         this.kick();
       },

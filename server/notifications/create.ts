@@ -71,7 +71,8 @@ export async function createNotification(deps: ServiceDeps, input: NewNotificati
       receivers: input.receivers,
       email,
     }, receivers.map((r) => r.id), new Date());
-    for (const message of mails) await mail.enqueue(input.type, message, tx);
+    // A notification reports on an action that happened: over a recipient's cap its mail is dropped, not the action.
+    for (const message of mails) await mail.enqueue(input.type, message, tx, { notification: true });
     logger.info({ notification_id: id, notification_type: input.type, receivers: receivers.length, email }, "notification created");
     return id;
   });

@@ -27,7 +27,7 @@ const OIDC_FIELDS = { client_id: "clientId", client_secret: "clientSecret", prov
 
 function checkPaths(paths: readonly string[]): void {
   const bad = paths.filter((p) => !PROVIDER_PATHS.includes(p));
-  if (bad.length) throw errors.fieldMaskPaths({ forbidden_paths: bad });
+  if (bad.length) throw errors.fieldMaskPaths.of(bad);
 }
 
 /** A read mask plus what is always returned (ids and timestamps), as for users. */

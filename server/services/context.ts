@@ -1,7 +1,7 @@
 // What every service handler receives: the database, configuration, mail, and the per-request caller.
-import type { HandlerContext } from "@connectrpc/connect";
+import { createContextKey, type HandlerContext } from "@connectrpc/connect";
 import { resolveCaller, type Caller } from "../auth/caller.js";
-import type { PasswordAttempts } from "../auth/rate-limit.js";
+import type { RateLimits } from "../auth/rate-limit.js";
 import { assertSameOriginRequest } from "../auth/request-origin.js";
 import { cookieBearer, readCookie, SESSION_COOKIE } from "../auth/sessions.js";
 import { isAdminWith } from "../auth/user-rights.js";
@@ -19,13 +19,18 @@ export interface ServiceDeps {
   config: Config;
   logger: Logger;
   mail: MailQueue;
-  /** Failed password checks per user and address (login, UpdatePassword). */
-  passwordAttempts: PasswordAttempts;
+  /** Password attempts, sign-ups and mail per recipient, counted for every instance (auth/rate-limit.ts). */
+  limits: RateLimits;
   /** Follow-up work after a successful RPC, e.g. internal notifications. */
   background: BackgroundWork;
   /** The current time: use `clock.now()`, never `new Date()`, so tests can move time forward. */
   clock: Clock;
 }
+
+/** The client's network address, set by the transport for every call; per-address limits count by it. */
+export const CLIENT_ADDRESS = createContextKey<string>("unknown", { description: "client network address" });
+
+export const clientAddressOf = (ctx: HandlerContext): string => ctx.values.get(CLIENT_ADDRESS);
 
 const callers = new WeakMap<HandlerContext, Promise<Caller>>();
 

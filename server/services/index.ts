@@ -45,7 +45,7 @@ export const validationRules: { before: PreValidation; masked: Record<string, Ma
     "ttn.lorawan.v3.EntityRegistrySearch/SearchUsers": readMask,
     "ttn.lorawan.v3.UserAccess/UpdateAPIKey": (m: { fieldMask?: { paths: string[] } }) => {
       const bad = (m.fieldMask?.paths ?? []).filter((p) => !API_KEY_PATHS.includes(p));
-      if (bad.length) throw errors.fieldMaskPaths({ forbidden_paths: bad });
+      if (bad.length) throw errors.fieldMaskPaths.of(bad);
     },
     "tti.lorawan.v3.AuthenticationProviderRegistry/Get": providerMask,
     "tti.lorawan.v3.AuthenticationProviderRegistry/List": providerMask,

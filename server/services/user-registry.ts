@@ -24,7 +24,7 @@ import { isExternalUser } from "../store/external-users.js";
 import { acceptInvitation } from "../store/invitations.js";
 import { replaceProfilePicture } from "../store/profile-pictures.js";
 import * as users from "../store/users.js";
-import { callerOf, callerOrAnonymous, requireAdminWith, setTotalCount, type ServiceDeps } from "./context.js";
+import { callerOf, callerOrAnonymous, clientAddressOf, requireAdminWith, setTotalCount, type ServiceDeps } from "./context.js";
 import { date, preferencesToJson, publicOnly, toUserMessage, userMessageOptions } from "./user-messages.js";
 
 /** Default lifetime of a temporary password set by an admin through Update (upstream). */
@@ -72,6 +72,9 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       checkPassword(user.password, userId, config.passwordRequirements);
 
       const newPicture = picture(user, "CreateUserRequest");
+      // Counted once the request is valid and before the work (hashing) starts, successful or not: failed
+      // attempts cost as much as successful ones.
+      if (!admin) await deps.limits.signUps.require(clientAddressOf(ctx));
 
       const now = new Date();
       const selfRegistered = !admin;
@@ -263,9 +266,9 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       if (!target) throw errors.userNotFound({ user_id: userId });
 
       // Verify outside the transaction: hashing takes tens of milliseconds and must not hold a connection.
-      // Guesses here count against the same per-user limit as logins.
+      // Guesses here count against the same limits as logins (per user and address, user, address).
       let usedTemporary = false;
-      const verified = await deps.passwordAttempts.check({ userId }, async () => {
+      const verified = await deps.limits.passwordAttempts.check({ userId, address: clientAddressOf(ctx) }, async () => {
         if (await verifyPassword(target.passwordHash, req.old)) return true;
         usedTemporary = Boolean(target.temporaryPasswordHash && (await verifyPassword(target.temporaryPasswordHash, req.old)));
         return usedTemporary;
@@ -308,8 +311,9 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
         const target = await users.findUser(tx, userId);
         if (!target) throw errors.userNotFound({ user_id: userId });
         if (target.admin && (await users.lockActiveAdmins(tx)) <= 1) throw errors.lastAdmin();
+        // A parallel delete that got there first makes this one a not-found, as if it had come later.
+        if (!(await users.softDeleteUser(tx, target.id, deps.clock.now()))) throw errors.userNotFound({ user_id: userId });
         await users.deleteUserSessions(tx, target.id);
-        await tx.user.update({ where: { id: target.id }, data: { deletedAt: new Date() } });
       });
       deps.logger.info({ user_id: userId }, "user deleted");
       return create(EmptySchema);
@@ -322,8 +326,10 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
         db.$transaction(async (tx) => {
           const target = await users.findUser(tx, userId, "deleted");
           if (!target) throw errors.userNotFound({ user_id: userId });
-          if (Date.now() - target.deletedAt!.getTime() > config.restoreWindowMs) throw errors.restoreWindowExpired();
-          await tx.user.update({ where: { id: target.id }, data: { deletedAt: null } });
+          const deletedSince = new Date(deps.clock.now().getTime() - config.restoreWindowMs);
+          if (target.deletedAt! < deletedSince) throw errors.restoreWindowExpired();
+          // Conditional, so of parallel restores exactly one succeeds; the others find the user active.
+          if (!(await users.restoreUser(tx, target.id, deletedSince))) throw errors.userNotFound({ user_id: userId });
         }),
       );
       deps.logger.info({ user_id: userId }, "user restored");

@@ -107,6 +107,21 @@ export function deleteUserSessions(db: Db, internalId: string, exceptSessionId?:
   return db.userSession.deleteMany({ where: { userId: internalId, ...(exceptSessionId ? { id: { not: exceptSessionId } } : {}) } });
 }
 
+/**
+ * Soft-deletes the user unless it already is: one conditional write, so of parallel deletes exactly one succeeds
+ * (the others wait for its row lock, then find it deleted). False when it was not active.
+ */
+export async function softDeleteUser(db: Db, internalId: string, at: Date): Promise<boolean> {
+  const { count } = await db.user.updateMany({ where: { id: internalId, deletedAt: null }, data: { deletedAt: at } });
+  return count > 0;
+}
+
+/** Restores the user if it is deleted and was deleted at or after `deletedSince`; exactly once, like the delete. */
+export async function restoreUser(db: Db, internalId: string, deletedSince: Date): Promise<boolean> {
+  const { count } = await db.user.updateMany({ where: { id: internalId, deletedAt: { gte: deletedSince } }, data: { deletedAt: null } });
+  return count > 0;
+}
+
 /** Hard delete: API keys, sessions, tokens, attributes and links go with it through ON DELETE CASCADE. */
 export async function purgeUser(db: Db, internalId: string): Promise<boolean> {
   const { count } = await db.user.deleteMany({ where: { id: internalId } });

@@ -2,6 +2,7 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import { readFileSync } from "node:fs";
+import tls from "node:tls";
 import type { Socket } from "node:net";
 
 type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
@@ -21,12 +22,72 @@ export interface Listener {
  */
 export const FIRST_BYTES_TIMEOUT_MS = 10_000;
 
+/** Timeouts and bounds of every connection, whatever its protocol (HTTP/1.1, HTTP/2, cleartext or TLS). */
+export interface ConnectionLimits {
+  /** A request's header block must arrive within this (slowloris). */
+  headersTimeoutMs: number;
+  /** A request must arrive whole within this; on HTTP/2 a call (stream) must also be answered within it. */
+  requestTimeoutMs: number;
+  /** An HTTP/1.1 connection idle between requests is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** An HTTP/2 connection without an open stream is closed (GOAWAY) after this. */
+  http2IdleTimeoutMs: number;
+  /** Streams one HTTP/2 connection may have open at once, advertised in SETTINGS. */
+  http2MaxConcurrentStreams: number;
+  /** Streams a client may cancel per minute on one HTTP/2 connection before it gets GOAWAY (rapid reset). */
+  http2MaxResetsPerMinute: number;
+}
+
+/**
+ * Upstream's web server allows 5 s for headers and 120 s for a request; a little more room for headers over slow
+ * links costs nothing while every connection is bounded. 100 concurrent streams is what HTTP/2 recommends as the
+ * least a server should allow; a client that cancels more than ten streams a second is not a real client.
+ */
+export const CONNECTION_DEFAULTS: ConnectionLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 120_000,
+  keepAliveTimeoutMs: 5_000,
+  http2IdleTimeoutMs: 120_000,
+  http2MaxConcurrentStreams: 100,
+  http2MaxResetsPerMinute: 600,
+};
+
 export interface ListenOptions {
   host: string;
   port: number;
   tls?: { certFile: string; keyFile: string };
   /** Overrides FIRST_BYTES_TIMEOUT_MS (tests use a short one). */
   firstBytesTimeoutMs?: number;
+  /** Defaults to CONNECTION_DEFAULTS. */
+  limits?: ConnectionLimits;
+}
+
+/**
+ * How often Node looks for HTTP/1.1 connections past their header or request deadline: a quarter of the shorter
+ * one, so a deadline is enforced at most 25 % late, between 50 ms and Node's own 30 s.
+ */
+const checkingInterval = (l: ConnectionLimits) => Math.min(30_000, Math.max(50, Math.floor(Math.min(l.headersTimeoutMs, l.requestTimeoutMs) / 4)));
+
+/** Applies the HTTP/1.1 limits to an `http` server or to the HTTP/1.1 side of an `http2` secure server. */
+function limitHttp1(server: http.Server | http2.Http2SecureServer, l: ConnectionLimits): void {
+  const s = server as http.Server;
+  s.headersTimeout = l.headersTimeoutMs;
+  s.requestTimeout = l.requestTimeoutMs;
+  s.keepAliveTimeout = l.keepAliveTimeoutMs;
+  // A client that stops reading a response (or sending a body) holds buffers; silence this long ends it.
+  s.timeout = l.requestTimeoutMs;
+  (s as { connectionsCheckingInterval?: number }).connectionsCheckingInterval = checkingInterval(l);
+}
+
+/**
+ * Reads the certificate and key and checks that they make a TLS context, so bad files stop start-up at once
+ * (before the database is opened) with the file's own error.
+ */
+export function readTlsFiles(files: { certFile: string; keyFile: string }): { cert: Buffer; key: Buffer } {
+  const cert = readFileSync(files.certFile);
+  const key = readFileSync(files.keyFile);
+  tls.createSecureContext({ cert, key });
+  return { cert, key };
 }
 
 /**
@@ -38,6 +99,8 @@ export async function listen(
   options: ListenOptions,
 ): Promise<Listener> {
   const firstBytesTimeoutMs = options.firstBytesTimeoutMs ?? FIRST_BYTES_TIMEOUT_MS;
+  const limits = options.limits ?? CONNECTION_DEFAULTS;
+  const http2Options = { settings: { maxConcurrentStreams: limits.http2MaxConcurrentStreams } };
   const sockets = new Set<Socket>();
   // Connections whose protocol is not known yet (cleartext: sniffing; TLS: handshaking). They carry no request,
   // so shutdown destroys them at once instead of waiting for them.
@@ -64,15 +127,17 @@ export async function listen(
     // The socket was handed over after its first bytes; the preface must still complete in time.
     const preface = setTimeout(() => s.destroy(), firstBytesTimeoutMs);
     s.once("remoteSettings", () => clearTimeout(preface));
-    s.once("close", () => { clearTimeout(preface); sessions.delete(s); });
+    const bounds = boundSession(s, limits);
+    s.once("close", () => { clearTimeout(preface); bounds.stop(); sessions.delete(s); });
   };
 
   let front: net.Server;
+  let stopHttp1 = () => {};
   if (options.tls) {
     const secure = http2.createSecureServer(
       {
-        cert: readFileSync(options.tls.certFile),
-        key: readFileSync(options.tls.keyFile),
+        ...http2Options,
+        ...readTlsFiles(options.tls),
         allowHTTP1: true,
         handshakeTimeout: firstBytesTimeoutMs, // the socket is destroyed and 'tlsClientError' emitted
       },
@@ -82,6 +147,7 @@ export async function listen(
         handler(req, res);
       },
     );
+    limitHttp1(secure, limits);
     secure.on("session", trackSession);
     // The TLS socket that 'secureConnection' gives is a new object over the same connection; the TCP 4-tuple
     // tells which raw socket finished its handshake.
@@ -105,7 +171,12 @@ export async function listen(
     front = secure;
   } else {
     const h1 = http.createServer((req, res) => { trackHttp1(req, res); handler(req, res); });
-    const h2 = http2.createServer((req, res) => { grpcMessageAsGo(res); handler(req, res); });
+    limitHttp1(h1, limits);
+    // Node enforces the header and request deadlines only for a server that listened; this one gets its
+    // connections from the sniffer below, so it is told it listens to start those checks.
+    h1.emit("listening");
+    stopHttp1 = () => h1.close(); // ends the checks (and reports that it never listened, which is true)
+    const h2 = http2.createServer(http2Options, (req, res) => { grpcMessageAsGo(res); handler(req, res); });
     h2.on("session", trackSession);
     front = net.createServer((socket) => {
       socket.on("error", () => {}); // a reset before the protocol is known must not crash the process
@@ -136,8 +207,14 @@ export async function listen(
   front.on("tlsClientError", () => {}); // a bad handshake is the client's problem, not a crash
 
   await new Promise<void>((resolve, reject) => {
-    front.once("error", reject);
-    front.listen(options.port, options.host, () => { front.off("error", reject); resolve(); });
+    front.once("error", (err) => { stopHttp1(); reject(err); });
+    front.listen(options.port, options.host, () => {
+      front.removeAllListeners("error");
+      // Once listening, an error is one failed accept (e.g. EMFILE when descriptors run out): that client is not
+      // served, everyone else is, and the process must not end over it.
+      front.on("error", () => {});
+      resolve();
+    });
   });
   const port = (front.address() as net.AddressInfo).port;
 
@@ -146,6 +223,7 @@ export async function listen(
     async close(graceMs = 10_000) {
       closing = true;
       const stopped = new Promise<void>((resolve) => front.close(() => resolve()));
+      stopHttp1();
       for (const session of sessions) session.close(); // GOAWAY: running streams finish, no new ones start
       for (const socket of pending) socket.destroy(); // no request on them yet
       for (const socket of sockets) {
@@ -156,6 +234,47 @@ export async function listen(
       clearTimeout(force);
     },
   };
+}
+
+/**
+ * The HTTP/2 bounds of one session: it is closed after `http2IdleTimeoutMs` without an open stream (PINGs do not
+ * count, so a client cannot hold a connection by pinging), each stream is reset when it is not done within
+ * `requestTimeoutMs` (a body trickled in, or a response never read), and a session whose client cancels streams
+ * faster than `http2MaxResetsPerMinute` (a token bucket of that size, refilled over a minute) gets GOAWAY with
+ * ENHANCE_YOUR_CALM and is dropped: the "rapid reset" attack makes the server start work it never finishes.
+ */
+function boundSession(session: http2.Http2Session, l: ConnectionLimits): { stop(): void } {
+  let open = 0;
+  let idle: NodeJS.Timeout | undefined;
+  const armIdle = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => session.close(), l.http2IdleTimeoutMs);
+  };
+  armIdle();
+  let tokens = l.http2MaxResetsPerMinute;
+  let refilledAt = Date.now();
+  let calmedDown = false;
+  const onReset = () => {
+    const now = Date.now();
+    tokens = Math.min(l.http2MaxResetsPerMinute, tokens + ((now - refilledAt) * l.http2MaxResetsPerMinute) / 60_000);
+    refilledAt = now;
+    if (--tokens >= 0 || calmedDown) return;
+    calmedDown = true;
+    session.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    // Streams still open are the attacker's; give the GOAWAY a moment to leave, then drop the connection.
+    setTimeout(() => session.destroy(), 100).unref();
+  };
+  session.on("stream", (stream: http2.ServerHttp2Stream) => {
+    open++;
+    clearTimeout(idle);
+    const deadline = setTimeout(() => stream.close(http2.constants.NGHTTP2_CANCEL), l.requestTimeoutMs);
+    stream.once("close", () => {
+      clearTimeout(deadline);
+      if (stream.rstCode !== undefined && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) onReset();
+      if (--open === 0 && !session.closed) armIdle();
+    });
+  });
+  return { stop: () => clearTimeout(idle) };
 }
 
 /**

@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../server/config.js";
 
 describe("session configuration", () => {
-  it("defaults to 24h idle, 30 days absolute, automatic Secure, 5 failures per user and 20 per address", () => {
+  it("defaults to 24h idle, 30 days absolute, automatic Secure, 5 failures per user and address, 100 per user, 20 per address", () => {
     const config = loadConfig({});
     expect(config.sessions).toEqual({ idleTimeoutMs: 24 * 3600_000, maxAgeMs: 30 * 24 * 3600_000, cookieSecure: "auto" });
-    expect(config.loginRateLimit).toEqual({ perUser: 5, perAddress: 20, backoffMs: 30_000, maxBackoffMs: 15 * 60_000 });
+    expect(config.loginRateLimit).toEqual({ perUserAddress: 5, perUser: 100, perAddress: 20, windowMs: 15 * 60_000 });
     expect(config.trustProxy).toBe(false);
   });
 
@@ -16,8 +16,8 @@ describe("session configuration", () => {
     ["COOKIE_SECURE", "maybe"],
     ["LOGIN_RATE_LIMIT_PER_USER", "0"],
     ["LOGIN_RATE_LIMIT_PER_ADDRESS", "-1"],
-    ["LOGIN_RATE_LIMIT_BACKOFF", "fast"],
-    ["LOGIN_RATE_LIMIT_MAX_BACKOFF", "1x"],
+    ["LOGIN_RATE_LIMIT_PER_USER_ADDRESS", "0"],
+    ["LOGIN_RATE_LIMIT_WINDOW", "500ms"],
     ["TRUST_PROXY", "sometimes"],
   ])("rejects %s=%s naming the variable", (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(name);

@@ -1,23 +1,29 @@
-// Password guessing (access issue item 5): failures are limited per user and per address with back-off, and
-// the limit holds under parallel requests because attempts are reserved before the password is checked.
+// Password guessing: failures are counted per user and address (the lockout), per user (a much higher ceiling)
+// and per address, in the store every instance shares; the limits hold under parallel requests because a point
+// is taken before the password is checked, and a guesser from one address cannot lock the owner out.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PasswordAttempts } from "../../server/auth/rate-limit.js";
-import { databaseBackends, startTestServer, type TestServer } from "../support/server.js";
-import { PASSWORD, createUser, errorName, login, uniqueId } from "./support.js";
+import { Code } from "@connectrpc/connect";
+import { UserRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
+import { databaseBackends, rpcError, startTestServer, type TestServer } from "../support/server.js";
+import { PASSWORD, clientWithHeaders, createUser, errorName, login, uniqueId } from "./support.js";
+
+const from = (address: string) => ({ "x-forwarded-for": address });
 
 for (const backend of databaseBackends()) {
-  describe(`login rate limit on ${backend.name}`, () => {
+  describe(`login limits on ${backend.name}`, () => {
     let server: TestServer;
     beforeAll(async () => {
       server = await startTestServer(backend, {
-        LOGIN_RATE_LIMIT_PER_USER: "5", LOGIN_RATE_LIMIT_PER_ADDRESS: "1000", LOGIN_RATE_LIMIT_BACKOFF: "1500ms", LOGIN_RATE_LIMIT_MAX_BACKOFF: "1m",
+        TRUST_PROXY: "true", // the tests choose their client address
+        LOGIN_RATE_LIMIT_PER_USER_ADDRESS: "5", LOGIN_RATE_LIMIT_PER_USER: "12", LOGIN_RATE_LIMIT_PER_ADDRESS: "1000",
+        LOGIN_RATE_LIMIT_WINDOW: "1m",
       });
     });
     afterAll(async () => { await server?.close(); });
 
-    it("evaluates at most the allowance of 20 parallel wrong guesses, then refuses even the right password until the back-off passes", async () => {
+    it("evaluates at most 5 of 20 parallel wrong guesses from one address, with retry-after; the owner still logs in from elsewhere", async () => {
       const userId = await createUser(server);
-      const results = await Promise.all(Array.from({ length: 20 }, () => login(server, userId, "Wrong-Passw0rd")));
+      const results = await Promise.all(Array.from({ length: 20 }, () => login(server, userId, "Wrong-Passw0rd", from("198.51.100.1"))));
       const evaluated = results.filter((r) => r.status === 400);
       const limited = results.filter((r) => r.status === 429);
       expect(evaluated).toHaveLength(5);
@@ -26,84 +32,70 @@ for (const backend of databaseBackends()) {
       for (const r of limited) {
         expect(errorName(r.body)).toBe("pkg/ratelimit:rate_limit_exceeded");
         expect(r.body.code).toBe(8);
-        expect(Number(r.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+        expect(r.body.details[0].attributes).toMatchObject({ key: "password_attempts:user_address", rate: 5 });
+        const retryAfter = Number(r.headers.get("retry-after"));
+        expect(retryAfter).toBeGreaterThanOrEqual(1);
+        expect(retryAfter).toBeLessThanOrEqual(60);
+        expect(r.body.details[0].attributes.retry_after).toBe(retryAfter);
       }
+      // The guesser's address stays locked out even with the right password …
+      expect((await login(server, userId, PASSWORD, from("198.51.100.1"))).status).toBe(429);
+      // … and the owner, from another address, is not.
+      const owner = await login(server, userId, PASSWORD, from("203.0.113.7"));
+      expect(owner.status).toBe(204);
+      expect(owner.cookie).toBeDefined();
+    });
 
-      const blocked = await login(server, userId);
-      expect(blocked.status).toBe(429);
-      expect(blocked.cookie).toBeUndefined();
-
-      await new Promise((r) => setTimeout(r, 1600));
-      const ok = await login(server, userId);
-      expect(ok.status).toBe(204);
-      // Success clears the user's failures.
-      expect((await login(server, userId, "Wrong-Passw0rd")).status).toBe(400);
-      expect((await login(server, userId)).status).toBe(204);
+    it("stops guessing from many addresses at the per-user ceiling", async () => {
+      const userId = await createUser(server);
+      // 4 addresses × 3 failures = the ceiling of 12; each address is still under its own lockout of 5.
+      for (let a = 1; a <= 4; a++) {
+        for (let i = 0; i < 3; i++) expect((await login(server, userId, "Wrong-Passw0rd", from(`192.0.2.${a}`))).status).toBe(400);
+      }
+      const refused = await login(server, userId, PASSWORD, from("192.0.2.99"));
+      expect(refused.status).toBe(429);
+      expect(refused.body.details[0].attributes.key).toBe("password_attempts:user");
     });
 
     it("limits unknown users the same way, so the limit does not reveal which IDs exist", async () => {
       const ghost = uniqueId("ghost");
-      const results = await Promise.all(Array.from({ length: 8 }, () => login(server, ghost, "Wrong-Passw0rd")));
+      const results = await Promise.all(Array.from({ length: 8 }, () => login(server, ghost, "Wrong-Passw0rd", from("198.51.100.2"))));
       expect(results.filter((r) => r.status === 400)).toHaveLength(5);
       expect(results.filter((r) => r.status === 429)).toHaveLength(3);
     });
 
-    it("does not slow down other users", async () => {
-      const victim = await createUser(server);
-      await Promise.all(Array.from({ length: 6 }, () => login(server, victim, "Wrong-Passw0rd")));
-      expect((await login(server, await createUser(server), PASSWORD)).status).toBe(204);
+    it("a correct password clears that address's failures", async () => {
+      const userId = await createUser(server);
+      for (let i = 0; i < 4; i++) expect((await login(server, userId, "Wrong-Passw0rd", from("198.51.100.3"))).status).toBe(400);
+      expect((await login(server, userId, PASSWORD, from("198.51.100.3"))).status).toBe(204);
+      for (let i = 0; i < 4; i++) expect((await login(server, userId, "Wrong-Passw0rd", from("198.51.100.3"))).status).toBe(400);
     });
   });
 
-  describe(`per-address login limit on ${backend.name}`, () => {
+  describe(`per-address password limit on ${backend.name}`, () => {
     let server: TestServer;
     beforeAll(async () => {
-      server = await startTestServer(backend, { LOGIN_RATE_LIMIT_PER_USER: "100", LOGIN_RATE_LIMIT_PER_ADDRESS: "3", LOGIN_RATE_LIMIT_BACKOFF: "1m" });
+      server = await startTestServer(backend, { TRUST_PROXY: "true", LOGIN_RATE_LIMIT_PER_USER: "100", LOGIN_RATE_LIMIT_PER_ADDRESS: "3" });
     });
     afterAll(async () => { await server?.close(); });
 
-    it("limits one address guessing across many user IDs", async () => {
-      for (let i = 0; i < 3; i++) expect((await login(server, uniqueId("spray"), "Wrong-Passw0rd")).status).toBe(400);
-      const res = await login(server, await createUser(server));
+    it("limits one address guessing across many user IDs, logins and UpdatePassword alike", async () => {
+      const address = from("198.51.100.50");
+      expect((await login(server, uniqueId("spray"), "Wrong-Passw0rd", address)).status).toBe(400);
+      const registry = clientWithHeaders(server, UserRegistry, address);
+      for (let i = 0; i < 2; i++) {
+        const err = await rpcError(registry.updatePassword({ userIds: { userId: await createUser(server) }, old: "Wrong-Passw0rd", new: "New-Passw0rd-1" }));
+        expect(err.errorName).toBe("pkg/identityserver:old_password");
+      }
+      const refused = await rpcError(registry.updatePassword({ userIds: { userId: await createUser(server) }, old: PASSWORD, new: "New-Passw0rd-1" }));
+      expect(refused.code).toBe(Code.ResourceExhausted);
+      expect(refused.errorName).toBe("pkg/ratelimit:rate_limit_exceeded");
+      expect(Number(refused.metadata.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      const res = await login(server, await createUser(server), PASSWORD, address);
       expect(res.status).toBe(429);
       expect(res.body.details[0].attributes.key).toBe("password_attempts:address");
+      // Other addresses are unaffected.
+      expect((await login(server, await createUser(server), PASSWORD, from("198.51.100.51"))).status).toBe(204);
     });
   });
 }
-
-describe("PasswordAttempts", () => {
-  it("backs off exponentially up to the cap and forgets failures after a quiet period", () => {
-    let now = 0;
-    const attempts = new PasswordAttempts({ perUser: 2, perAddress: 100, backoffMs: 1000, maxBackoffMs: 4000 }, () => now);
-    const fail = () => attempts.reserve({ userId: "u" }).failed();
-    fail();
-    fail(); // allowance used: blocked 1 s
-    expect(() => attempts.reserve({ userId: "u" })).toThrow(/rate_limit_exceeded/);
-    now += 1000;
-    fail(); // blocked 2 s
-    now += 1999;
-    expect(() => attempts.reserve({ userId: "u" })).toThrow();
-    now += 1;
-    fail(); // 4 s
-    now += 4000;
-    fail(); // capped at 4 s
-    now += 3999;
-    expect(() => attempts.reserve({ userId: "u" })).toThrow();
-    now += 1;
-    const probe = attempts.reserve({ userId: "u" });
-    expect(() => attempts.reserve({ userId: "u" })).toThrow(); // one probe at a time past the allowance
-    probe.release();
-    now += 8000; // quiet for longer than the longest back-off
-    attempts.reserve({ userId: "u" }).failed();
-    expect(() => attempts.reserve({ userId: "u" }).release()).not.toThrow();
-    expect(attempts.byUser.size).toBe(1);
-  });
-
-  it("wraps a check, counting only real failures", async () => {
-    const attempts = new PasswordAttempts({ perUser: 1, perAddress: 100, backoffMs: 60_000, maxBackoffMs: 60_000 });
-    await expect(attempts.check({ userId: "x" }, async () => { throw new Error("db down"); })).rejects.toThrow("db down");
-    expect(await attempts.check({ userId: "x" }, async () => true)).toBe(true);
-    expect(await attempts.check({ userId: "x" }, async () => false)).toBe(false);
-    await expect(attempts.check({ userId: "x" }, async () => true)).rejects.toThrow(/rate_limit_exceeded/);
-  });
-});

@@ -5,7 +5,7 @@
 // the session cookie with its same-origin check) apply unchanged. The response or error comes back in protojson
 // with proto field names, with the response headers upstream forwards.
 import { fromBinary, toBinary, toJson, type JsonValue, type Registry } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, type ContextValues } from "@connectrpc/connect";
 import { universalRequestFromNodeRequest } from "@connectrpc/connect-node";
 import type { UniversalHandler, UniversalServerRequest } from "@connectrpc/connect/protocol";
 import { errorFromJsonBytes } from "@connectrpc/connect/protocol-connect";
@@ -27,8 +27,10 @@ export interface HttpApiOptions {
   prefix: string;
   /** The Connect router's handlers; every one whose method has an HTTP rule is served. */
   handlers: Iterable<UniversalHandler>;
-  /** The largest request body read, in bytes (JSON, before it becomes the binary request). */
-  readMaxBytes: number;
+  /** The largest request body read for a method (by its RPC path), in bytes (JSON, before it becomes binary). */
+  readMaxBytes: number | ((requestPath: string) => number);
+  /** Values the handlers read from their context (the client address that per-address limits count by). */
+  contextValues?: (req: HttpRequest) => ContextValues;
   /** Message types for `google.protobuf.Any` in JSON. */
   registry: Registry;
   logger: Logger;
@@ -81,9 +83,15 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
         allowed.add(route.binding.httpMethod);
         continue;
       }
-      const query = new URLSearchParams(queryAt < 0 ? "" : url.slice(queryAt + 1));
+      const rawQuery = queryAt < 0 ? "" : url.slice(queryAt + 1);
+      if (!isUtf8Query(rawQuery)) {
+        // URLSearchParams would turn invalid UTF-8 into U+FFFD and store that; refuse it as the body's would be.
+        reply(res, toConnectError(errors.requestBody({ reason: "the query string is not UTF-8" })), new Headers());
+        return true;
+      }
+      const query = new URLSearchParams(rawQuery);
       // Throws on a request without a usable authority; the app answers that with 400.
-      const uReq = universalRequestFromNodeRequest(req as http.IncomingMessage, res as http.ServerResponse, undefined, undefined);
+      const uReq = universalRequestFromNodeRequest(req as http.IncomingMessage, res as http.ServerResponse, undefined, options.contextValues?.(req));
       void call(route, pathValues, query, uReq, res).catch((err: unknown) => fail(req, res, err));
       return true;
     }
@@ -96,7 +104,7 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
     const { binding, handler } = route;
     let input: Uint8Array;
     try {
-      const body = binding.body ? await readJsonBody(uReq) : undefined;
+      const body = binding.body ? await readJsonBody(uReq, handler.requestPath) : undefined;
       input = toBinary(binding.method.input, requestMessage(binding, { pathValues, query, body }, registry));
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
@@ -128,7 +136,8 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
     sendJson(res, 200, binding.responseBody ? (json as Record<string, JsonValue>)[binding.responseBody] ?? null : json);
   }
 
-  async function readJsonBody(uReq: UniversalServerRequest): Promise<Json | undefined> {
+  async function readJsonBody(uReq: UniversalServerRequest, requestPath: string): Promise<Json | undefined> {
+    const readMaxBytes = typeof options.readMaxBytes === "number" ? options.readMaxBytes : options.readMaxBytes(requestPath);
     if (uReq.header.get("content-encoding")?.toLowerCase().replace("identity", "").trim()) {
       throw errors.requestBody({ reason: "compressed bodies are not supported" });
     }
@@ -136,7 +145,7 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
     let size = 0;
     for await (const chunk of uReq.body as AsyncIterable<Uint8Array>) {
       size += chunk.byteLength;
-      if (size > options.readMaxBytes) throw errors.requestBodyTooLarge({ maximum: options.readMaxBytes });
+      if (size > readMaxBytes) throw errors.requestBodyTooLarge({ maximum: readMaxBytes });
       chunks.push(chunk);
     }
     let text: string;
@@ -162,6 +171,16 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
     if (ConnectError.from(err).code === Code.Aborted || req.destroyed) return; // the client went away
     logger.error({ err, method: req.method, url: req.url }, "http api request failed");
     if (!res.headersSent) reply(res, toConnectError(errors.internal()), new Headers());
+  }
+}
+
+/** Whether every percent-encoded parameter of `query` decodes as UTF-8. */
+function isUtf8Query(query: string): boolean {
+  try {
+    for (const part of query.split("&")) decodeURIComponent(part.replace(/\+/g, " "));
+    return true;
+  } catch {
+    return false;
   }
 }
 
