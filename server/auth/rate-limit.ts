@@ -69,8 +69,11 @@ export class PasswordAttempts {
     const taken = await Promise.all(dims.map(([counter, key]) => counter.take(key)));
     const refused = taken.findIndex((t) => !t.allowed);
     if (refused >= 0) {
-      // The attempt does not happen: give back what the other dimensions counted for it.
-      await Promise.all(dims.map(([counter, key], i) => (taken[i]!.allowed ? counter.giveBack(key) : undefined)));
+      // The attempt does not happen, so it counts nowhere: give back every point it took, the refusing
+      // dimension's too. Parallel requests can push a dimension past its allowance for a moment (each takes
+      // before the refused ones give back); had those points stayed, a burst from one address would leave the
+      // per-user count over its ceiling and lock the owner out from everywhere.
+      await Promise.all(dims.map(([counter, key]) => counter.giveBack(key)));
       const counter = dims[refused]![0];
       const retryAfterMs = Math.max(...taken.filter((t) => !t.allowed).map((t) => t.retryAfterMs));
       this.report({ limit: counter.spec.name as LimitName, retryAfterMs });
