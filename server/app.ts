@@ -2,6 +2,7 @@
 import type http from "node:http";
 import http2 from "node:http2";
 import { ACCOUNT_API_PREFIX, accountHandler } from "./account/routes.js";
+import { Credentials } from "./auth/credentials.js";
 import { PasswordAttempts } from "./auth/rate-limit.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
@@ -48,7 +49,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   const passwordAttempts = new PasswordAttempts(config.loginRateLimit);
   const background = new BackgroundWork(logger);
   const clock = options.clock ?? systemClock;
-  const deps: ServiceDeps = { db: database.prisma, config, logger, mail, passwordAttempts, background, clock };
+  const credentials = new Credentials(database);
+  const deps: ServiceDeps = { db: database.prisma, credentials, config, logger, mail, passwordAttempts, background, clock };
   const account = accountHandler(deps);
 
   const rpc = rpcHandler({

@@ -11,7 +11,8 @@ import { PrismaClient } from "../../prisma/generated/client.js";
 import { lockDataDir } from "./data-dir-lock.js";
 
 export type SqlResult = { rows: any[] };
-export type Sql = (query: string, params?: unknown[]) => Promise<SqlResult>;
+/** `name` makes it a prepared statement on PostgreSQL (parsed and planned once per connection): hot reads only. */
+export type Sql = (query: string, params?: unknown[], name?: string) => Promise<SqlResult>;
 
 /** Raw access on one connection inside one transaction (see Database.sqlTransaction). */
 export interface SqlTransaction {
@@ -20,9 +21,24 @@ export interface SqlTransaction {
   script(sql: string): Promise<void>;
 }
 
+/** The channel the database announces credential changes on (migration credential_change_notices). */
+export const CREDENTIAL_CHANGES = "credential_changes";
+
+/**
+ * Committed changes that may narrow a credential, as the database announces them: `k:<api key id>`,
+ * `s:<session id>`, `u:<user uuid>`, or `*` when announcements may have been missed (the listening connection
+ * dropped). Every change is seen, whichever instance or code path made it.
+ */
+export interface ChangeFeed {
+  onChange(listener: (payload: string) => void): void;
+  /** False while announcements could be missed (PostgreSQL listener reconnecting): caches must not answer then. */
+  readonly live: boolean;
+}
+
 export interface Database {
   prisma: PrismaClient;
   kind: "postgres" | "embedded";
+  changes: ChangeFeed;
   /** Raw SQL outside Prisma (migrations, locks, diagnostics). On the embedded backend this shares Prisma's
    *  single connection: never call it while awaiting inside a Prisma interactive transaction. */
   sql: Sql;
@@ -49,11 +65,13 @@ async function openPostgres(url: string): Promise<Database> {
   // One pool shared by Prisma and raw access, so both honour the same connection limit.
   const pool = new pg.Pool({ connectionString: url });
   pool.on("error", () => {}); // an idle client dropped by the server must not crash the process
+  const changes = await postgresChangeFeed(url, pool);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
     kind: "postgres",
-    sql: (query, params) => pool.query(query, params as any[]),
+    changes,
+    sql: (query, params, name) => (name ? pool.query({ name, text: query, values: params as any[] }) : pool.query(query, params as any[])),
     async sqlTransaction(fn) {
       const client = await pool.connect();
       try {
@@ -72,6 +90,7 @@ async function openPostgres(url: string): Promise<Database> {
       }
     },
     async close() {
+      await changes.close();
       await prisma.$disconnect();
       await pool.end();
     },
@@ -91,9 +110,14 @@ async function openEmbedded(dataDir: string): Promise<Database> {
     throw err;
   }
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  // One process owns the embedded database, and PGlite hands over a statement's announcements before the
+  // statement (or the COMMIT) returns: a change is seen here before the call that made it answers.
+  const listeners = new Set<(payload: string) => void>();
+  await pglite.listen(CREDENTIAL_CHANGES, (payload) => { for (const listener of listeners) listener(payload); });
   return {
     prisma,
     kind: "embedded",
+    changes: { live: true, onChange: (listener) => { listeners.add(listener); } },
     sql: (query, params) => pglite.query(query, params as any[]),
     sqlTransaction: (fn) =>
       pglite.transaction((tx) =>
@@ -106,6 +130,67 @@ async function openEmbedded(dataDir: string): Promise<Database> {
       await prisma.$disconnect();
       await pglite.close(); // the adapter's dispose() is a no-op; an open PGlite keeps the process alive
       unlock();
+    },
+  };
+}
+
+/** How long to wait before listening again after the listening connection dropped. */
+const RELISTEN_DELAY_MS = 500;
+
+/**
+ * Announcements on PostgreSQL. A dedicated connection listens for other instances' changes, and so does every
+ * pooled connection: PostgreSQL delivers a session's own announcements before its COMMIT returns, so a change made
+ * through this instance is seen here before the call that made it answers, without waiting on another connection.
+ */
+async function postgresChangeFeed(url: string, pool: pg.Pool): Promise<ChangeFeed & { close(): Promise<void> }> {
+  const listeners = new Set<(payload: string) => void>();
+  const emit = (payload: string) => { for (const listener of listeners) listener(payload); };
+  const onNotification = (n: pg.Notification) => { if (n.channel === CREDENTIAL_CHANGES) emit(n.payload ?? "*"); };
+  pool.on("connect", (client) => {
+    client.on("notification", onNotification);
+    client.query(`LISTEN ${CREDENTIAL_CHANGES}`).catch(() => {}); // queued before any query of whoever borrows it
+  });
+
+  let live = false;
+  let closed = false;
+  let listener: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const lost = (client: pg.Client) => {
+    if (listener !== client) return;
+    listener = undefined;
+    live = false;
+    emit("*"); // whatever was cached may have changed unseen
+    if (!closed) retry = setTimeout(connect, RELISTEN_DELAY_MS).unref();
+  };
+  async function connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: url, keepAlive: true });
+    client.on("error", () => lost(client));
+    client.on("end", () => lost(client));
+    client.on("notification", onNotification);
+    listener = client;
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CREDENTIAL_CHANGES}`);
+    } catch {
+      client.end().catch(() => {});
+      lost(client);
+      return;
+    }
+    if (closed) return void client.end().catch(() => {});
+    emit("*"); // changes made while nobody listened
+    live = true;
+  }
+  await connect();
+  return {
+    get live() { return live; },
+    onChange: (fn) => { listeners.add(fn); },
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      live = false;
+      const client = listener;
+      listener = undefined;
+      await client?.end().catch(() => {});
     },
   };
 }
