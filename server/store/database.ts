@@ -63,9 +63,11 @@ export const embeddedDir = (dataDir: string) => path.join(dataDir, "pglite");
 async function openPostgres(url: string): Promise<Database> {
   if (!/^postgres(ql)?:\/\//.test(url)) throw new Error("DATABASE_URL must start with postgresql://");
   // One pool shared by Prisma and raw access, so both honour the same connection limit.
-  const pool = new pg.Pool({ connectionString: url });
+  const changes = postgresChangeFeed(url);
+  // Every pooled connection listens too (see postgresChangeFeed), before anyone borrows it.
+  const pool = new pg.Pool({ connectionString: url, onConnect: changes.attach } as pg.PoolConfig);
   pool.on("error", () => {}); // an idle client dropped by the server must not crash the process
-  const changes = await postgresChangeFeed(url, pool);
+  await changes.start();
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
@@ -142,14 +144,10 @@ const RELISTEN_DELAY_MS = 500;
  * pooled connection: PostgreSQL delivers a session's own announcements before its COMMIT returns, so a change made
  * through this instance is seen here before the call that made it answers, without waiting on another connection.
  */
-async function postgresChangeFeed(url: string, pool: pg.Pool): Promise<ChangeFeed & { close(): Promise<void> }> {
+function postgresChangeFeed(url: string): ChangeFeed & { attach(client: pg.ClientBase): Promise<void>; start(): Promise<void>; close(): Promise<void> } {
   const listeners = new Set<(payload: string) => void>();
   const emit = (payload: string) => { for (const listener of listeners) listener(payload); };
   const onNotification = (n: pg.Notification) => { if (n.channel === CREDENTIAL_CHANGES) emit(n.payload ?? "*"); };
-  pool.on("connect", (client) => {
-    client.on("notification", onNotification);
-    client.query(`LISTEN ${CREDENTIAL_CHANGES}`).catch(() => {}); // queued before any query of whoever borrows it
-  });
 
   let live = false;
   let closed = false;
@@ -180,9 +178,13 @@ async function postgresChangeFeed(url: string, pool: pg.Pool): Promise<ChangeFee
     emit("*"); // changes made while nobody listened
     live = true;
   }
-  await connect();
   return {
     get live() { return live; },
+    async attach(client) {
+      client.on("notification", onNotification);
+      await client.query(`LISTEN ${CREDENTIAL_CHANGES}`);
+    },
+    start: connect,
     onChange: (fn) => { listeners.add(fn); },
     async close() {
       closed = true;
