@@ -9,6 +9,7 @@
 //   npm run bench -- --quick           one round, Connect JSON only, shorter runs (about 2 minutes)
 //   options: --rounds N  --seconds S  --users N  --backends embedded,postgres  --protocols connect-json,connect-proto,grpc
 //            --cases authinfo-anon,authinfo-key,authinfo-session,get-key,list,search  --no-storm  --no-workers
+//            --profile DIR (V8 CPU profiles of the server, for node --cpu-prof tools)
 // PostgreSQL: BENCH_DATABASE_URL or TEST_DATABASE_URL (an admin URL; a scratch database is created and dropped),
 // default postgresql://postgres@127.0.0.1:5432/test.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -45,6 +46,8 @@ const { values: opts } = parseArgs({
     cases: { type: "string" },
     "no-storm": { type: "boolean", default: false },
     "no-workers": { type: "boolean", default: false },
+    /** Directory for V8 CPU profiles of the server (node --cpu-prof), to see where the time goes. */
+    profile: { type: "string" },
   },
 });
 const quick = opts.quick;
@@ -269,7 +272,8 @@ async function prepare(backend: "embedded" | "postgres"): Promise<Prepared> {
 const ADMIN_PASSWORD = "Bench-Admin-Passw0rd";
 
 function startServer(prepared: Prepared, extraEnv: Record<string, string> = {}): Promise<Process> {
-  return startProcess(["build/server/main.js"], { ...prepared.env, ...extraEnv });
+  const profiling = opts.profile ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(opts.profile)] : [];
+  return startProcess([...profiling, "build/server/main.js"], { ...prepared.env, ...extraEnv });
 }
 
 /** Loads one call for SECONDS, sampling the RSS of `sample` meanwhile. */

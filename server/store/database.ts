@@ -9,6 +9,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../../prisma/generated/client.js";
 import { lockDataDir } from "./data-dir-lock.js";
+import { registerRawAccess } from "./db.js";
 
 export type SqlResult = { rows: any[] };
 /** `name` makes it a prepared statement on PostgreSQL (parsed and planned once per connection): hot reads only. */
@@ -54,7 +55,9 @@ export interface DatabaseOptions {
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl) : openEmbedded(options.dataDir);
+  const database = await (options.databaseUrl ? openPostgres(options.databaseUrl) : openEmbedded(options.dataDir));
+  registerRawAccess(database.prisma, database.sql);
+  return database;
 }
 
 /** Where the embedded database lives inside DATA_DIR. */

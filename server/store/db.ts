@@ -1,8 +1,22 @@
 import type { Prisma, PrismaClient } from "../../prisma/generated/client.js";
 import * as errors from "../domain/error-catalog.js";
+import type { Sql } from "./database.js";
 
 /** A client or an open transaction: repositories accept either, so callers decide what is atomic. */
 export type Db = PrismaClient | Prisma.TransactionClient;
+
+const rawAccess = new WeakMap<object, Sql>();
+
+/** Registers the raw access of a database's root client (store/database.ts does, when it opens one). */
+export function registerRawAccess(client: PrismaClient, sql: Sql): void {
+  rawAccess.set(client, sql);
+}
+
+/**
+ * Raw SQL beside `db` when it is a root client, undefined inside a transaction (whose reads must stay on its own
+ * connection). The hottest reads use it to skip Prisma's per-query work; they return the same shapes either way.
+ */
+export const rawSqlOf = (db: Db): Sql | undefined => rawAccess.get(db);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

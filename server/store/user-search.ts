@@ -5,7 +5,7 @@
 // need, nor the plan choice below); the rows are then loaded with the usual user columns, in page order.
 import { Prisma } from "../../prisma/generated/client.js";
 import { parseOrder, type Db } from "./db.js";
-import { USER_ORDER_FIELDS, userColumns, type UserRow } from "./users.js";
+import { USER_ORDER_FIELDS, findUsersByIds, type UserRow } from "./users.js";
 
 export interface UserSearch {
   /** user_id or name contains it, or the description matches it (full-text). */
@@ -101,7 +101,7 @@ async function matchingPage(db: Db, search: UserSearch, where: Prisma.Sql): Prom
 export async function searchUsers(db: Db, search: UserSearch): Promise<{ users: UserRow[]; total: number }> {
   const { ids, total } = await matchingPage(db, search, whereClause(search));
   if (!ids.length) return { users: [], total };
-  const rows = await db.user.findMany({ where: { id: { in: ids } }, select: userColumns });
+  const rows = await findUsersByIds(db, ids);
   const byId = new Map(rows.map((r) => [r.id, r]));
   // A row deleted between the two queries is simply left out.
   return { users: ids.flatMap((id) => byId.get(id) ?? []), total };

@@ -1,6 +1,7 @@
 import type { Prisma } from "../../prisma/generated/client.js";
 import * as errors from "../domain/error-catalog.js";
-import { orderBy, type Db } from "./db.js";
+import type { Sql } from "./database.js";
+import { orderBy, parseOrder, rawSqlOf, type Db } from "./db.js";
 
 /** Every column except secrets. Password and temporary-password hashes are only read by `findUserSecrets`. */
 export const userColumns = {
@@ -17,8 +18,39 @@ export type UserScope = "active" | "deleted" | "any";
 const scoped = (scope: UserScope): Prisma.UserWhereInput =>
   scope === "active" ? { deletedAt: null } : scope === "deleted" ? { deletedAt: { not: null } } : {};
 
-export function findUser(db: Db, userId: string, scope: UserScope = "active"): Promise<UserRow | null> {
+export async function findUser(db: Db, userId: string, scope: UserScope = "active"): Promise<UserRow | null> {
+  const sql = rawSqlOf(db);
+  if (sql) {
+    const { rows: [row] } = await sql(`${USER_SELECT} WHERE u."user_id" = $1 AND ${SCOPE_SQL[scope]}`, [userId], `find_user_${scope}`);
+    return row ? userRow(row) : null;
+  }
   return db.user.findFirst({ where: { userId, ...scoped(scope) }, select: userColumns });
+}
+
+// The same columns as `userColumns` in raw SQL, for reads outside transactions (every Get, List and search page).
+const USER_SELECT = `SELECT u."id", u."user_id", u."name", u."description", u."primary_email_address",
+  u."primary_email_address_validated_at", u."password_updated_at", u."require_password_update", u."state",
+  u."state_description", u."admin", u."temporary_password_created_at", u."temporary_password_expires_at",
+  u."profile_picture", u."console_preferences", u."created_at", u."updated_at", u."deleted_at",
+  (SELECT coalesce(json_agg(json_build_object('key', a."key", 'value', a."value") ORDER BY a."key"), '[]'::json)
+     FROM "user_attributes" a WHERE a."user_id" = u."id") AS "attributes"
+  FROM "users" u`;
+const SCOPE_SQL: Record<UserScope, string> = { active: `u."deleted_at" IS NULL`, deleted: `u."deleted_at" IS NOT NULL`, any: "TRUE" };
+
+const userRow = (r: Record<string, any>): UserRow => ({
+  id: r.id, userId: r.user_id, name: r.name, description: r.description, primaryEmailAddress: r.primary_email_address,
+  primaryEmailAddressValidatedAt: r.primary_email_address_validated_at, passwordUpdatedAt: r.password_updated_at,
+  requirePasswordUpdate: r.require_password_update, state: r.state, stateDescription: r.state_description, admin: r.admin,
+  temporaryPasswordCreatedAt: r.temporary_password_created_at, temporaryPasswordExpiresAt: r.temporary_password_expires_at,
+  profilePicture: r.profile_picture, consolePreferences: r.console_preferences, createdAt: r.created_at,
+  updatedAt: r.updated_at, deletedAt: r.deleted_at, attributes: r.attributes,
+});
+
+/** Users by internal ID, in no particular order (a search page loads its rows so). */
+export async function findUsersByIds(db: Db, ids: string[]): Promise<UserRow[]> {
+  const sql = rawSqlOf(db);
+  if (sql) return (await sql(`${USER_SELECT} WHERE u."id" = ANY($1::uuid[])`, [ids], "find_users_by_ids")).rows.map(userRow);
+  return db.user.findMany({ where: { id: { in: ids } }, select: userColumns });
 }
 
 /** `findUser`, or `user_not_found` (5). */
@@ -73,19 +105,35 @@ export function userOrder(order: string): Prisma.UserOrderByWithRelationInput[] 
   return orderBy(order, USER_ORDER_FIELDS, "userId", "userId");
 }
 
+/** One page of live (or only soft-deleted) users in `order`, and how many there are in all. */
 export async function listUsers(
   db: Db,
-  options: { where: Prisma.UserWhereInput; order: string; take: number; skip: number },
+  options: { deleted: boolean; order: string; take: number; skip: number },
 ): Promise<{ users: UserRow[]; total: number }> {
-  const [users, total] = await Promise.all([
-    db.user.findMany({ where: options.where, orderBy: userOrder(options.order), take: options.take, skip: options.skip, select: userColumns }),
-    db.user.count({ where: options.where }),
+  const sql = rawSqlOf(db);
+  const scope: UserScope = options.deleted ? "deleted" : "active";
+  if (!sql) {
+    const where = scoped(scope);
+    const [users, total] = await Promise.all([
+      db.user.findMany({ where, orderBy: userOrder(options.order), take: options.take, skip: options.skip, select: userColumns }),
+      db.user.count({ where }),
+    ]);
+    return { users, total };
+  }
+  const { field, desc } = parseOrder(options.order);
+  const column = Object.hasOwn(USER_ORDER_FIELDS, field) ? field : "user_id";
+  const dir = desc ? "DESC" : "ASC";
+  const by = column === "user_id" ? `u."user_id" ${dir}` : `u."${column}" ${dir}, u."user_id" ${dir}`;
+  const [page, count] = await Promise.all([
+    sql(`${USER_SELECT} WHERE ${SCOPE_SQL[scope]} ORDER BY ${by} LIMIT $1 OFFSET $2`, [options.take, options.skip]),
+    countUsers(sql, scope),
   ]);
-  return { users, total };
+  return { users: page.rows.map(userRow), total: count };
 }
 
-export function scopeFilter(deleted: boolean): Prisma.UserWhereInput {
-  return scoped(deleted ? "deleted" : "active");
+async function countUsers(sql: Sql, scope: UserScope): Promise<number> {
+  const { rows: [row] } = await sql(`SELECT count(*)::int AS "total" FROM "users" u WHERE ${SCOPE_SQL[scope]}`, [], `count_users_${scope}`);
+  return row.total;
 }
 
 /**
