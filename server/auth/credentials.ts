@@ -4,7 +4,7 @@ import type { Database } from "../store/database.js";
 import { readApiKeyForAuth, readSessionForAuth, type ApiKeyForAuth, type SessionForAuth } from "../store/credentials.js";
 import { touchSession } from "../store/sessions.js";
 import type { PrismaClient } from "../../prisma/generated/client.js";
-import { CredentialCache, type CredentialCacheOptions } from "./credential-cache.js";
+import { ChangeCache, type ChangeCacheOptions } from "../store/change-cache.js";
 
 /** A cached credential row, and whatever authentication derived from it (built once, shared read-only). */
 export interface CachedCredential<R> {
@@ -14,14 +14,14 @@ export interface CachedCredential<R> {
 }
 
 export class Credentials {
-  private readonly keys: CredentialCache<CachedCredential<ApiKeyForAuth>>;
-  private readonly sessions: CredentialCache<CachedCredential<SessionForAuth>>;
+  private readonly keys: ChangeCache<CachedCredential<ApiKeyForAuth>>;
+  private readonly sessions: ChangeCache<CachedCredential<SessionForAuth>>;
   private readonly db: PrismaClient;
 
-  constructor(private readonly database: Pick<Database, "sql" | "changes" | "prisma">, options: CredentialCacheOptions = {}) {
+  constructor(private readonly database: Pick<Database, "sql" | "changes" | "prisma">, options: ChangeCacheOptions = {}) {
     this.db = database.prisma;
-    this.keys = new CredentialCache(database.changes, options);
-    this.sessions = new CredentialCache(database.changes, options);
+    this.keys = new ChangeCache(database.changes, options);
+    this.sessions = new ChangeCache(database.changes, options);
   }
 
   /** The key with its owner, cached or read; null when it does not exist. Ownerless keys are never cached. */

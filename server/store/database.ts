@@ -9,6 +9,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../../prisma/generated/client.js";
 import { lockDataDir } from "./data-dir-lock.js";
+import { ChangeCache } from "./change-cache.js";
 import { registerRawAccess } from "./db.js";
 
 export type SqlResult = { rows: any[] };
@@ -56,7 +57,7 @@ export interface DatabaseOptions {
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const database = await (options.databaseUrl ? openPostgres(options.databaseUrl) : openEmbedded(options.dataDir));
-  registerRawAccess(database.prisma, database.sql);
+  registerRawAccess(database.prisma, { sql: database.sql, userRows: new ChangeCache(database.changes) });
   return database;
 }
 

@@ -1,7 +1,7 @@
 import type { Prisma } from "../../prisma/generated/client.js";
 import * as errors from "../domain/error-catalog.js";
 import type { Sql } from "./database.js";
-import { orderBy, parseOrder, rawSqlOf, type Db } from "./db.js";
+import { orderBy, parseOrder, rawAccessOf, type Db } from "./db.js";
 
 /** Every column except secrets. Password and temporary-password hashes are only read by `findUserSecrets`. */
 export const userColumns = {
@@ -18,13 +18,24 @@ export type UserScope = "active" | "deleted" | "any";
 const scoped = (scope: UserScope): Prisma.UserWhereInput =>
   scope === "active" ? { deletedAt: null } : scope === "deleted" ? { deletedAt: { not: null } } : {};
 
+/**
+ * The user, or null. Outside transactions a live user comes from the row cache (dropped whenever the database
+ * announces a change to the user or its attributes) or one raw query; the row is frozen, as others share it.
+ */
 export async function findUser(db: Db, userId: string, scope: UserScope = "active"): Promise<UserRow | null> {
-  const sql = rawSqlOf(db);
-  if (sql) {
-    const { rows: [row] } = await sql(`${USER_SELECT} WHERE u."user_id" = $1 AND ${SCOPE_SQL[scope]}`, [userId], `find_user_${scope}`);
-    return row ? userRow(row) : null;
+  const raw = rawAccessOf(db);
+  if (!raw) return db.user.findFirst({ where: { userId, ...scoped(scope) }, select: userColumns });
+  const key = `r:${userId}`;
+  if (scope === "active") {
+    const cached = raw.userRows.get(key);
+    if (cached) return cached.row as UserRow;
   }
-  return db.user.findFirst({ where: { userId, ...scoped(scope) }, select: userColumns });
+  const generation = raw.userRows.begin();
+  const { rows: [found] } = await raw.sql(`${USER_SELECT} WHERE u."user_id" = $1 AND ${SCOPE_SQL[scope]}`, [userId], `find_user_${scope}`);
+  if (!found) return null;
+  const row = userRow(found);
+  if (!row.deletedAt) raw.userRows.put(key, generation, { ownerId: row.id, row });
+  return row;
 }
 
 // The same columns as `userColumns` in raw SQL, for reads outside transactions (every Get, List and search page).
@@ -37,18 +48,18 @@ const USER_SELECT = `SELECT u."id", u."user_id", u."name", u."description", u."p
   FROM "users" u`;
 const SCOPE_SQL: Record<UserScope, string> = { active: `u."deleted_at" IS NULL`, deleted: `u."deleted_at" IS NOT NULL`, any: "TRUE" };
 
-const userRow = (r: Record<string, any>): UserRow => ({
+const userRow = (r: Record<string, any>): UserRow => Object.freeze({
   id: r.id, userId: r.user_id, name: r.name, description: r.description, primaryEmailAddress: r.primary_email_address,
   primaryEmailAddressValidatedAt: r.primary_email_address_validated_at, passwordUpdatedAt: r.password_updated_at,
   requirePasswordUpdate: r.require_password_update, state: r.state, stateDescription: r.state_description, admin: r.admin,
   temporaryPasswordCreatedAt: r.temporary_password_created_at, temporaryPasswordExpiresAt: r.temporary_password_expires_at,
   profilePicture: r.profile_picture, consolePreferences: r.console_preferences, createdAt: r.created_at,
-  updatedAt: r.updated_at, deletedAt: r.deleted_at, attributes: r.attributes,
-});
+  updatedAt: r.updated_at, deletedAt: r.deleted_at, attributes: Object.freeze(r.attributes),
+}) as UserRow;
 
 /** Users by internal ID, in no particular order (a search page loads its rows so). */
 export async function findUsersByIds(db: Db, ids: string[]): Promise<UserRow[]> {
-  const sql = rawSqlOf(db);
+  const sql = rawAccessOf(db)?.sql;
   if (sql) return (await sql(`${USER_SELECT} WHERE u."id" = ANY($1::uuid[])`, [ids], "find_users_by_ids")).rows.map(userRow);
   return db.user.findMany({ where: { id: { in: ids } }, select: userColumns });
 }
@@ -110,7 +121,7 @@ export async function listUsers(
   db: Db,
   options: { deleted: boolean; order: string; take: number; skip: number },
 ): Promise<{ users: UserRow[]; total: number }> {
-  const sql = rawSqlOf(db);
+  const sql = rawAccessOf(db)?.sql;
   const scope: UserScope = options.deleted ? "deleted" : "active";
   if (!sql) {
     const where = scoped(scope);

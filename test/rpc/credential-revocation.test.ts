@@ -1,6 +1,7 @@
 // Cached credentials never outlive a revocation: every change that narrows what a credential may do takes effect
 // on the instance that made it for the very next call, and on another instance sharing the PostgreSQL database
-// within a second. Each scenario first uses the credential on both instances, so both have it cached.
+// within a second. Each scenario first uses the credential on both instances, so both have it cached. Cached user
+// rows follow the same rule: a Get after an update shows the update.
 import { Code, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import type { DescService } from "@bufbuild/protobuf";
@@ -49,9 +50,15 @@ const sessionToken = (cookie: string) => {
 interface Scenario {
   name: string;
   /** Creates the credential; returns its bearer token and how to revoke it (through the first instance). */
-  arrange(server: TestServer): Promise<{ token: string; revoke(): Promise<void> }>;
-  /** True once AuthInfo shows the revocation. */
+  arrange(server: TestServer): Promise<{ token: string; revoke(): Promise<void>; observe?: (instance: Instance) => Promise<Seen> }>;
+  /** True once AuthInfo (or `observe`) shows the revocation. */
   revoked(seen: Seen): boolean;
+}
+
+/** A user as Get shows it, carried in the `info` slot of what is seen. */
+async function userSeen(instance: Instance, token: string, userId: string): Promise<Seen> {
+  const user = await instance.client(UserRegistry, token).get({ userIds: { userId }, fieldMask: { paths: ["name", "attributes"] } });
+  return { info: { name: user.name, attributes: user.attributes } as unknown as AuthInfoResponse };
 }
 
 const admin = (server: TestServer) => instanceAt(() => server.baseUrl).client(UserRegistry, server.adminKey);
@@ -154,6 +161,21 @@ const scenarios: Scenario[] = [
     },
     revoked: refused,
   },
+  {
+    name: "a user's cached row after an update of its name and attributes",
+    async arrange(server) {
+      const userId = await createUser(server);
+      const token = await apiKeyFor(server, userId);
+      return {
+        token,
+        observe: (instance) => userSeen(instance, token, userId),
+        revoke: async () => {
+          await admin(server).update({ user: { ids: { userId }, name: "Renamed", attributes: { team: "b" } }, fieldMask: { paths: ["name", "attributes"] } });
+        },
+      };
+    },
+    revoked: (seen) => "info" in seen && (seen.info as unknown as { name: string }).name === "Renamed",
+  },
 ];
 
 for (const backend of databaseBackends()) {
@@ -168,10 +190,10 @@ for (const backend of databaseBackends()) {
 
     for (const scenario of scenarios) {
       it(`refuses ${scenario.name} on the same instance at once`, async () => {
-        const { token, revoke } = await scenario.arrange(server);
-        for (let i = 0; i < 2; i++) expect(scenario.revoked(await authInfo(here, token))).toBe(false); // cached now
+        const { token, revoke, observe = (instance: Instance) => authInfo(instance, token) } = await scenario.arrange(server);
+        for (let i = 0; i < 2; i++) expect(scenario.revoked(await observe(here))).toBe(false); // cached now
         await revoke();
-        expect(scenario.revoked(await authInfo(here, token))).toBe(true);
+        expect(scenario.revoked(await observe(here))).toBe(true);
       });
     }
   });
@@ -194,12 +216,12 @@ describe.runIf(postgres)("credential revocation across instances sharing Postgre
 
   for (const scenario of scenarios) {
     it(`refuses ${scenario.name} on the other instance within a second`, async () => {
-      const { token, revoke } = await scenario.arrange(server);
-      for (let i = 0; i < 2; i++) expect(scenario.revoked(await authInfo(there, token))).toBe(false); // cached there
+      const { token, revoke, observe = (instance: Instance) => authInfo(instance, token) } = await scenario.arrange(server);
+      for (let i = 0; i < 2; i++) expect(scenario.revoked(await observe(there))).toBe(false); // cached there
       await revoke();
       const deadline = performance.now() + 1_000;
-      let seen = await authInfo(there, token);
-      while (!scenario.revoked(seen) && performance.now() < deadline) seen = await authInfo(there, token);
+      let seen = await observe(there);
+      while (!scenario.revoked(seen) && performance.now() < deadline) seen = await observe(there);
       expect(scenario.revoked(seen)).toBe(true);
     });
   }

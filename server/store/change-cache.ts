@@ -1,16 +1,16 @@
-// Verified credentials (API keys and sessions with their owner's admin flag and state) kept in memory, so an
-// authenticated call usually costs no database round trip. A cache must never extend a revocation: the database
-// announces every committed change that can narrow a credential (ChangeFeed), and the entries it names are dropped
-// before anything else reads them; while announcements could be missed, nothing is served from here.
-import type { ChangeFeed } from "../store/database.js";
+// Rows kept in memory until the database says they changed: verified credentials (auth/credentials.ts) and user
+// rows (users.ts), so an authenticated call usually costs no database round trip. Such a cache must never extend a
+// revocation: the database announces every committed change to those rows (ChangeFeed), and the entries it names
+// are dropped before anything else reads them; while announcements could be missed, nothing is served from here.
+import type { ChangeFeed } from "./database.js";
 
 /** What an entry must tell about itself so that a change of its owner drops it too. */
 export interface Cached {
-  /** Internal UUID of the user the credential belongs to. */
+  /** Internal UUID of the user the row is or belongs to. */
   ownerId: string;
 }
 
-export interface CredentialCacheOptions {
+export interface ChangeCacheOptions {
   /** Entries kept at most (least recently added go first). */
   maxEntries?: number;
   /** An entry is read again from the database after this long, announcements or not. */
@@ -23,18 +23,18 @@ interface Entry<T> {
 }
 
 /**
- * Keys are `k:<api key id>` and `s:<session id>`, the payloads the database announces; `u:<uuid>` drops every
- * entry of that user. A read that began before a change must not store what it read (it may predate the change):
+ * Keys are `k:<api key id>` and `s:<session id>`, the payloads the database announces, or any other key of the
+ * owner's (users.ts: `r:<user_id>`); `u:<uuid>` drops every entry of that user. A read that began before a change must not store what it read (it may predate the change):
  * `begin()` hands out the current generation, and `put` refuses a value read under an older one.
  */
-export class CredentialCache<T extends Cached> {
+export class ChangeCache<T extends Cached> {
   private readonly entries = new Map<string, Entry<T>>();
   private readonly byOwner = new Map<string, Set<string>>();
   private generation = 0;
   private readonly maxEntries: number;
   private readonly maxAgeMs: number;
 
-  constructor(private readonly feed: ChangeFeed, options: CredentialCacheOptions = {}) {
+  constructor(private readonly feed: ChangeFeed, options: ChangeCacheOptions = {}) {
     this.maxEntries = options.maxEntries ?? 10_000;
     this.maxAgeMs = options.maxAgeMs ?? 60_000;
     feed.onChange((payload) => this.invalidate(payload));
