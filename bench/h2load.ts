@@ -19,6 +19,8 @@ export interface LoadSpec {
 
 export interface LoadResult {
   rps: number;
+  /** CPU time the server spent per call during the measured seconds (µs), when `cpuOf` was given. */
+  cpuUsPerCall?: number;
   done: number;
   failed: number;
   p50Ms: number;
@@ -34,7 +36,28 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-export async function h2load(spec: LoadSpec): Promise<LoadResult> {
+/**
+ * CPU time used so far (µs) by a process and its children (cluster workers), from /proc. Less sensitive to other
+ * load on the machine than requests/s: a call costs the server about the same CPU however busy the machine is.
+ */
+export function cpuMicros(pid: number): number {
+  let ticks = 0;
+  const visit = (p: number) => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+      for (const child of readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) visit(Number(child));
+    } catch {
+      // gone meanwhile
+    }
+  };
+  visit(pid);
+  return (ticks * 1e6) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+export async function h2load(spec: LoadSpec, cpuOf?: number): Promise<LoadResult> {
   const n = ++seq;
   const bodyFile = path.join(dir, `body-${n}`);
   const logFile = path.join(dir, `log-${n}`);
@@ -47,6 +70,8 @@ export async function h2load(spec: LoadSpec): Promise<LoadResult> {
     ...Object.entries(spec.headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]),
     spec.url,
   ];
+  let cpuStart: number | undefined;
+  const warmedUp = cpuOf ? setTimeout(() => { cpuStart = cpuMicros(cpuOf); }, spec.warmUpSeconds * 1000 + 50) : undefined;
   const output = await new Promise<string>((resolve, reject) => {
     const child = spawn("h2load", args, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -55,6 +80,8 @@ export async function h2load(spec: LoadSpec): Promise<LoadResult> {
     child.on("error", reject);
     child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`h2load exited ${code}:\n${out}`))));
   });
+  clearTimeout(warmedUp);
+  const cpuUsed = cpuOf && cpuStart !== undefined ? cpuMicros(cpuOf) - cpuStart : undefined;
   const done = Number(/requests: \d+ total, \d+ started, (\d+) done/.exec(output)?.[1] ?? 0);
   const succeeded = Number(/(\d+) succeeded/.exec(output)?.[1] ?? 0);
   const finished = /finished in ([\d.]+)(m?s)/.exec(output);
@@ -66,5 +93,5 @@ export async function h2load(spec: LoadSpec): Promise<LoadResult> {
   }
   latencies.sort((a, b) => a - b);
   rmSync(logFile, { force: true });
-  return { rps: succeeded / seconds, done, failed: done - succeeded, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  return { rps: succeeded / seconds, cpuUsPerCall: cpuUsed !== undefined && succeeded ? cpuUsed / succeeded : undefined, done, failed: done - succeeded, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }

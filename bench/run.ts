@@ -277,11 +277,11 @@ function startServer(prepared: Prepared, extraEnv: Record<string, string> = {}):
 }
 
 /** Loads one call for SECONDS, sampling the RSS of `sample` meanwhile. */
-async function load(port: number, c: Case, protocol: ProtocolName, creds: Credentials, sample?: { pid: number; max: number }, concurrency = CONCURRENCY): Promise<LoadResult> {
+async function load(target: Process, c: Case, protocol: ProtocolName, creds: Credentials, sample?: { pid: number; max: number }, concurrency = CONCURRENCY): Promise<LoadResult> {
   const { headers, body } = request(c, protocol, creds);
   const timer = sample ? setInterval(() => { sample.max = Math.max(sample.max, rssMb(sample.pid)); }, 250) : undefined;
   try {
-    return await h2load({ url: `http://127.0.0.1:${port}${c.path}`, headers, body, seconds: SECONDS, warmUpSeconds: WARM_UP, concurrency });
+    return await h2load({ url: `http://127.0.0.1:${target.port}${c.path}`, headers, body, seconds: SECONDS, warmUpSeconds: WARM_UP, concurrency }, target.child.pid);
   } finally {
     clearInterval(timer);
   }
@@ -313,7 +313,7 @@ async function probe(port: number, creds: Credentials, ms: number): Promise<{ p5
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), n: latencies.length };
 }
 
-interface Row { backend: string; case: Case; protocol: ProtocolName; server: number[]; bare: number[]; serverP50: number[] }
+interface Row { backend: string; case: Case; protocol: ProtocolName; server: number[]; bare: number[]; serverCpu: number[]; bareCpu: number[] }
 interface StormResult { backend: string; loginsPerSecond: number; failed: number; quiet: { p50: number; p99: number }; storm: { p50: number; p99: number } }
 
 const rows: Row[] = [];
@@ -342,7 +342,7 @@ async function benchBackend(backend: "embedded" | "postgres"): Promise<void> {
 
     const sample = { pid: server.child.pid!, max: 0 };
     const idleMb = rssMb(server.child.pid!);
-    for (const c of cases) for (const protocol of protocols) rows.push({ backend, case: c, protocol, server: [], bare: [], serverP50: [] });
+    for (const c of cases) for (const protocol of protocols) rows.push({ backend, case: c, protocol, server: [], bare: [], serverCpu: [], bareCpu: [] });
     const mine = rows.filter((r) => r.backend === backend);
     for (let round = 0; round < ROUNDS; round++) {
       for (const [i, row] of mine.entries()) {
@@ -350,9 +350,10 @@ async function benchBackend(backend: "embedded" | "postgres"): Promise<void> {
         const order = (round + i) % 2 === 0 ? ["server", "bare"] : ["bare", "server"];
         for (const which of order) {
           const target = which === "server" ? server : bare;
-          const result = await load(target.port, row.case, row.protocol, prepared.creds, which === "server" ? sample : undefined);
+          const result = await load(target, row.case, row.protocol, prepared.creds, which === "server" ? sample : undefined);
           if (result.failed) throw new Error(`${which}: ${row.case.name} over ${row.protocol}: ${result.failed} of ${result.done} failed`);
-          if (which === "server") { row.server.push(result.rps); row.serverP50.push(result.p50Ms); } else row.bare.push(result.rps);
+          (which === "server" ? row.server : row.bare).push(result.rps);
+          if (result.cpuUsPerCall !== undefined) (which === "server" ? row.serverCpu : row.bareCpu).push(result.cpuUsPerCall);
         }
         process.stderr.write(`\r${backend} round ${round + 1}/${ROUNDS}: ${i + 1}/${mine.length} `);
       }
@@ -389,14 +390,14 @@ async function benchBackend(backend: "embedded" | "postgres"): Promise<void> {
       const w1 = new Map<string, number[]>();
       const bareRps = new Map<string, number[]>();
       for (const c of scaled) {
-        w1.set(c.name, [await load(server.port, c, "connect-json", prepared.creds).then((r) => r.rps)]);
-        bareRps.set(c.name, [await load(bare.port, c, "connect-json", prepared.creds).then((r) => r.rps)]);
+        w1.set(c.name, [await load(server, c, "connect-json", prepared.creds).then((r) => r.rps)]);
+        bareRps.set(c.name, [await load(bare, c, "connect-json", prepared.creds).then((r) => r.rps)]);
       }
       await server.stop();
       server = await startServer(prepared, { WORKERS: "2" });
       for (const c of scaled) await call(server.port, c, "connect-json", prepared.creds);
       for (const c of scaled) {
-        const w2 = await load(server.port, c, "connect-json", prepared.creds);
+        const w2 = await load(server, c, "connect-json", prepared.creds);
         scaling.push({ label: c.label, workers1: mean(w1.get(c.name)!), workers2: w2.rps, bare: mean(bareRps.get(c.name)!) });
       }
     }
@@ -446,19 +447,24 @@ for (const backend of backends) {
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en");
 const ratio = (row: Row | undefined) => (row ? `${fmt(mean(row.server))} (${(mean(row.server) / mean(row.bare)).toFixed(2)}×)` : "–");
+const cpuRatio = (row: Row | undefined) =>
+  row?.serverCpu.length && row.bareCpu.length ? `${fmt(mean(row.serverCpu))} (${(mean(row.bareCpu) / mean(row.serverCpu)).toFixed(2)}×)` : "–";
 console.log(`\n### Benchmark ${startedAt.toISOString().slice(0, 10)}`);
 console.log(`\n${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), load average ${load1.toFixed(1)} at start, Node ${process.version}; h2load, HTTP/2 cleartext, ${CONCURRENCY} requests in flight, ${ROUNDS} interleaved round(s) of ${SECONDS} s per call; ${USERS.toLocaleString("en")} users. ${Math.round((performance.now() - t0) / 1000)} s in all.`);
-console.log(`\nRequests/s; in brackets the ratio to the bare Connect server measured in the same rounds.\n`);
+console.log(`\nRequests/s, with the ratio to the bare Connect server measured in the same rounds; then the server's CPU time per`);
+console.log(`call (µs, all its processes), with the bare server's CPU per call divided by it: the ceiling ratio as CPU sees it, which`);
+console.log(`other load on the machine disturbs far less than requests/s. The database's own CPU (PostgreSQL) is not counted.\n`);
 const shownBackends = [...new Set(rows.map((r) => r.backend))];
 const backendLabel = (b: string) => (b === "postgres" ? "PostgreSQL" : "embedded");
-console.log(`| call | protocol | bare ceiling | ${shownBackends.map(backendLabel).join(" | ")} |`);
-console.log(`|---|---|---:|${shownBackends.map(() => "---:").join("|")}|`);
+console.log(`| call | protocol | bare req/s | ${shownBackends.map((b) => `${backendLabel(b)} req/s`).join(" | ")} | bare µs/call | ${shownBackends.map((b) => `${backendLabel(b)} µs/call`).join(" | ")} |`);
+console.log(`|---|---|---:|${shownBackends.map(() => "---:").join("|")}|---:|${shownBackends.map(() => "---:").join("|")}|`);
 for (const c of cases) {
   for (const protocol of protocols) {
     const mine = rows.filter((r) => r.case === c && r.protocol === protocol);
     if (!mine.length) continue;
     const ceiling = mean(mine.flatMap((r) => r.bare));
-    console.log(`| ${c.label} | ${PROTOCOL_LABELS[protocol]} | ${fmt(ceiling)} | ${shownBackends.map((b) => ratio(mine.find((r) => r.backend === b))).join(" | ")} |`);
+    const bareCpu = mine.flatMap((r) => r.bareCpu);
+    console.log(`| ${c.label} | ${PROTOCOL_LABELS[protocol]} | ${fmt(ceiling)} | ${shownBackends.map((b) => ratio(mine.find((r) => r.backend === b))).join(" | ")} | ${bareCpu.length ? fmt(mean(bareCpu)) : "–"} | ${shownBackends.map((b) => cpuRatio(mine.find((r) => r.backend === b))).join(" | ")} |`);
   }
 }
 if (latency.length) {
