@@ -6,6 +6,7 @@ import { Credentials } from "./auth/credentials.js";
 import { PasswordAttempts } from "./auth/rate-limit.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
+import { setHashConcurrency } from "./domain/password-hash.js";
 import type { Logger } from "./logger.js";
 import { createMailTransport, MailOutbox, type MailTransport } from "./mail/mailer.js";
 import { BackgroundWork } from "./notifications/background.js";
@@ -49,6 +50,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   const passwordAttempts = new PasswordAttempts(config.loginRateLimit);
   const background = new BackgroundWork(logger);
   const clock = options.clock ?? systemClock;
+  setHashConcurrency(config.passwordHashConcurrency);
   const credentials = new Credentials(database);
   const deps: ServiceDeps = { db: database.prisma, credentials, config, logger, mail, passwordAttempts, background, clock };
   const account = accountHandler(deps);

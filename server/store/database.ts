@@ -110,7 +110,9 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   let pglite: PGlite;
   try {
     // Extensions that migrations create must be bundled here: PGlite cannot load them from disk.
-    pglite = await PGlite.create(dir, { extensions: { pg_trgm } });
+    // PostgreSQL's default 128 MB of shared buffers would all be resident in the WebAssembly heap, making the
+    // process three times its size; 32 MB still holds a sizeable user table, and the OS caches the files anyway.
+    pglite = await PGlite.create(dir, { extensions: { pg_trgm }, postgresqlconf: ["shared_buffers=32MB"] });
   } catch (err) {
     unlock();
     throw err;
