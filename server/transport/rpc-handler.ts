@@ -5,7 +5,7 @@ import type http2 from "node:http2";
 import { Code, ConnectError, createConnectRouter, type ConnectRouter, type ConnectRouterOptions } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { UniversalHandler, UniversalServerRequest } from "@connectrpc/connect/protocol";
-import { canonicalRequestJson } from "./upstream-json.js";
+import { canonicalRequestJson, mayNeedRewrite } from "./upstream-json.js";
 
 type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
 type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
@@ -28,7 +28,7 @@ export function rpcHandler(options: RpcHandlerOptions): (req: NodeRequest, res: 
       return;
     }
     const uReq = universalRequestFromNodeRequest(req as http.IncomingMessage, res as http.ServerResponse, undefined, undefined);
-    (isConnectJson(uReq) ? rewriteJsonBody(uReq, handler, readMaxBytes) : Promise.resolve())
+    (isConnectJson(uReq) && mayNeedRewrite(handler.method.input) ? rewriteJsonBody(uReq, handler, readMaxBytes) : Promise.resolve())
       .then(() => handler(uReq))
       .then((uRes) => universalResponseToNodeResponse(uRes, res as http.ServerResponse))
       .catch((reason: unknown) => {
