@@ -23,6 +23,8 @@ export interface UserSearch {
   order: string;
   take: number;
   skip: number;
+  /** Counted exactly up to this many matches (default EXACT_COUNT_LIMIT). */
+  exactCountLimit?: number;
 }
 
 /** `%`, `_` and the escape character itself match literally (LIKE's default escape is the backslash). */
@@ -78,11 +80,12 @@ export const EXACT_COUNT_LIMIT = 10_000;
  */
 async function matchingPage(db: Db, search: UserSearch, where: Prisma.Sql): Promise<{ ids: string[]; total: number }> {
   const order = orderOf(search.order);
+  const limit = search.exactCountLimit ?? EXACT_COUNT_LIMIT;
   const [first] = await db.$queryRaw<{ counted: number }[]>`
     WITH m AS MATERIALIZED (SELECT 1 FROM "users" u WHERE ${where})
-    SELECT count(*)::int AS counted FROM (SELECT 1 FROM m LIMIT ${EXACT_COUNT_LIMIT + 1}) c`;
+    SELECT count(*)::int AS counted FROM (SELECT 1 FROM m LIMIT ${limit + 1}) c`;
   const counted = first?.counted ?? 0;
-  if (counted <= EXACT_COUNT_LIMIT) {
+  if (counted <= limit) {
     if (counted <= search.skip) return { ids: [], total: counted };
     const extra = order.column === "user_id" ? Prisma.empty : Prisma.raw(`, u."${order.column}"`);
     const rows = await db.$queryRaw<{ id: string }[]>`
