@@ -144,6 +144,9 @@ async function openEmbedded(dataDir: string): Promise<Database> {
 
 /** How long to wait before listening again after the listening connection dropped. */
 const RELISTEN_DELAY_MS = 500;
+/** How often the listening connection must prove it is alive, and how long it has to answer. */
+const HEARTBEAT_MS = 500;
+const HEARTBEAT_DEADLINE_MS = 1_000;
 
 /**
  * Announcements on PostgreSQL. A dedicated connection listens for other instances' changes, and so does every
@@ -183,6 +186,18 @@ function postgresChangeFeed(url: string): ChangeFeed & { attach(client: pg.Clien
     if (closed) return void client.end().catch(() => {});
     emit("*"); // changes made while nobody listened
     live = true;
+    heartbeat(client);
+  }
+  // A connection can also hang without an error (a network partition): it must answer within a second, or it
+  // counts as lost, so no cache serves for long what it might not have heard about.
+  function heartbeat(client: pg.Client): void {
+    const timer = setInterval(() => {
+      if (listener !== client) return clearInterval(timer);
+      const late = setTimeout(() => { clearInterval(timer); lost(client); client.end().catch(() => {}); }, HEARTBEAT_DEADLINE_MS);
+      late.unref();
+      client.query("SELECT 1").then(() => clearTimeout(late), () => clearTimeout(late));
+    }, HEARTBEAT_MS);
+    timer.unref();
   }
   return {
     get live() { return live; },
