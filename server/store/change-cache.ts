@@ -4,6 +4,9 @@
 // are dropped before anything else reads them; while announcements could be missed, nothing is served from here.
 import type { ChangeFeed } from "./database.js";
 
+/** The owner of entries about all users: any announced change of a user (or `u:*`, rows added) drops them. */
+export const ALL_USERS = "*";
+
 /** What an entry must tell about itself so that a change of its owner drops it too. */
 export interface Cached {
   /** Internal UUID of the user the row is or belongs to. */
@@ -82,8 +85,11 @@ export class ChangeCache<T extends Cached> {
       this.entries.clear();
       this.byOwner.clear();
     } else if (payload.startsWith("u:")) {
-      for (const key of this.byOwner.get(payload.slice(2)) ?? []) this.entries.delete(key);
-      this.byOwner.delete(payload.slice(2));
+      // Any change of users also drops what is about all of them (owner `*`, e.g. how many there are).
+      for (const owner of new Set([payload.slice(2), ALL_USERS])) {
+        for (const key of this.byOwner.get(owner) ?? []) this.entries.delete(key);
+        this.byOwner.delete(owner);
+      }
     } else {
       this.remove(payload);
     }

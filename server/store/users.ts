@@ -1,7 +1,7 @@
 import type { Prisma } from "../../prisma/generated/client.js";
 import * as errors from "../domain/error-catalog.js";
-import type { Sql } from "./database.js";
-import { orderBy, parseOrder, rawAccessOf, type Db } from "./db.js";
+import { ALL_USERS } from "./change-cache.js";
+import { orderBy, parseOrder, rawAccessOf, type Db, type RawAccess } from "./db.js";
 
 /** Every column except secrets. Password and temporary-password hashes are only read by `findUserSecrets`. */
 export const userColumns = {
@@ -121,9 +121,9 @@ export async function listUsers(
   db: Db,
   options: { deleted: boolean; order: string; take: number; skip: number },
 ): Promise<{ users: UserRow[]; total: number }> {
-  const sql = rawAccessOf(db)?.sql;
+  const raw = rawAccessOf(db);
   const scope: UserScope = options.deleted ? "deleted" : "active";
-  if (!sql) {
+  if (!raw) {
     const where = scoped(scope);
     const [users, total] = await Promise.all([
       db.user.findMany({ where, orderBy: userOrder(options.order), take: options.take, skip: options.skip, select: userColumns }),
@@ -136,14 +136,20 @@ export async function listUsers(
   const dir = desc ? "DESC" : "ASC";
   const by = column === "user_id" ? `u."user_id" ${dir}` : `u."${column}" ${dir}, u."user_id" ${dir}`;
   const [page, count] = await Promise.all([
-    sql(`${USER_SELECT} WHERE ${SCOPE_SQL[scope]} ORDER BY ${by} LIMIT $1 OFFSET $2`, [options.take, options.skip]),
-    countUsers(sql, scope),
+    raw.sql(`${USER_SELECT} WHERE ${SCOPE_SQL[scope]} ORDER BY ${by} LIMIT $1 OFFSET $2`, [options.take, options.skip]),
+    countUsers(raw, scope),
   ]);
   return { users: page.rows.map(userRow), total: count };
 }
 
-async function countUsers(sql: Sql, scope: UserScope): Promise<number> {
-  const { rows: [row] } = await sql(`SELECT count(*)::int AS "total" FROM "users" u WHERE ${SCOPE_SQL[scope]}`, [], `count_users_${scope}`);
+/** How many live (or soft-deleted) users there are: counted once, then kept until any user is added or changes. */
+async function countUsers(raw: RawAccess, scope: UserScope): Promise<number> {
+  const key = `c:${scope}`;
+  const cached = raw.userRows.get(key);
+  if (cached) return cached.row as number;
+  const generation = raw.userRows.begin();
+  const { rows: [row] } = await raw.sql(`SELECT count(*)::int AS "total" FROM "users" u WHERE ${SCOPE_SQL[scope]}`, [], `count_users_${scope}`);
+  raw.userRows.put(key, generation, { ownerId: ALL_USERS, row: row.total });
   return row.total;
 }
 

@@ -176,6 +176,23 @@ const scenarios: Scenario[] = [
     },
     revoked: (seen) => "info" in seen && (seen.info as unknown as { name: string }).name === "Renamed",
   },
+  {
+    name: "the cached number of users after one more registers",
+    async arrange(server) {
+      const total = async (instance: Instance) => {
+        let header = "";
+        await instance.client(UserRegistry, server.adminKey).list({ limit: 1 }, { onHeader: (h) => { header = h.get("x-total-count") ?? ""; } });
+        return header;
+      };
+      const before = await total(instanceAt(() => server.baseUrl));
+      return {
+        token: server.adminKey,
+        observe: async (instance) => ({ info: { changed: (await total(instance)) !== before } as unknown as AuthInfoResponse }),
+        revoke: async () => { await createUser(server); },
+      };
+    },
+    revoked: (seen) => "info" in seen && (seen.info as unknown as { changed: boolean }).changed,
+  },
 ];
 
 for (const backend of databaseBackends()) {

@@ -1,8 +1,9 @@
 -- In-memory caches of credentials and user rows (server/store/change-cache.ts) learn of every change to what they
 -- hold: the database announces it on channel "credential_changes" when the change commits, whichever code or
 -- instance made it. Payloads: 'k:<api key id>', 's:<session id>', 'u:<user uuid>' (the user's row, attributes and
--- every credential of theirs). Inserts of keys and sessions are never announced (a new one cannot be cached yet),
--- nor is a session's sliding expiry moving later, which only widens.
+-- every credential of theirs; also anything cached about all users, such as how many there are), 'u:*' (users
+-- were added). Inserts of keys and sessions are never announced (a new one cannot be cached yet), nor is a
+-- session's sliding expiry moving later, which only widens.
 CREATE OR REPLACE FUNCTION "announce_credential_change"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM pg_notify('credential_changes', TG_ARGV[0] || ':' || OLD."id");
@@ -24,6 +25,16 @@ CREATE TRIGGER "user_sessions_announce_change" AFTER UPDATE ON "user_sessions"
 
 CREATE TRIGGER "users_announce_end" AFTER DELETE ON "users"
   FOR EACH ROW EXECUTE FUNCTION "announce_credential_change"('u');
+
+CREATE OR REPLACE FUNCTION "announce_users_added"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('credential_changes', 'u:*');
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER "users_announce_added" AFTER INSERT ON "users"
+  FOR EACH STATEMENT EXECUTE FUNCTION "announce_users_added"();
 
 CREATE TRIGGER "users_announce_change" AFTER UPDATE ON "users"
   FOR EACH ROW EXECUTE FUNCTION "announce_credential_change"('u');

@@ -1,0 +1,12 @@
+import pg from "pg";
+import { openDatabase } from "../server/store/database.js";
+import { migrate } from "../server/store/migrate.js";
+import { seedUsers } from "./seed.js";
+const admin = new pg.Client({ connectionString: "postgresql://postgres@127.0.0.1:5432/test" });
+await admin.connect(); await admin.query("DROP DATABASE IF EXISTS hot_probe WITH (FORCE)"); await admin.query("CREATE DATABASE hot_probe"); await admin.end();
+const db = await openDatabase({ databaseUrl: "postgresql://postgres@127.0.0.1:5432/hot_probe", dataDir: "/tmp" });
+await migrate(db);
+await seedUsers(db.sql, 1_000_000, (n) => console.log(n));
+await db.sql("VACUUM ANALYZE");
+await db.close();
+console.log("done");
