@@ -65,9 +65,10 @@ function orderOf(order: string): { column: string; by: (t: string) => Prisma.Sql
 
 /**
  * Matches are counted exactly up to this many; past it, x-total-count is PostgreSQL's estimate (never below it).
- * Upstream counts every match, which on a million users costs hundreds of milliseconds for a common first name.
+ * Upstream counts every match, which on a million users costs hundreds of milliseconds for a common first name;
+ * even counting to 10,000 reads thousands of scattered table pages.
  */
-export const EXACT_COUNT_LIMIT = 10_000;
+export const EXACT_COUNT_LIMIT = 1_000;
 
 /**
  * The page of matching internal IDs and the number of matches. The planner cannot estimate substring and full-text
@@ -76,29 +77,35 @@ export const EXACT_COUNT_LIMIT = 10_000;
  * counted, up to EXACT_COUNT_LIMIT + 1, in a MATERIALIZED query that the planner plans without the limit (it asks
  * the indexes) and that stops once enough rows were read. Then:
  * - few matches: all of them are collected, sorted and paged (at most EXACT_COUNT_LIMIT rows);
- * - many: they are dense enough that walking the order's index meets a page of them early.
+ * - many: they are dense enough that walking the order's index meets a page of them early. When the planner's
+ *   estimate already says so, the page is read while counting.
  */
 async function matchingPage(db: Db, search: UserSearch, where: Prisma.Sql): Promise<{ ids: string[]; total: number }> {
   const order = orderOf(search.order);
   const limit = search.exactCountLimit ?? EXACT_COUNT_LIMIT;
-  const [first] = await db.$queryRaw<{ counted: number }[]>`
-    WITH m AS MATERIALIZED (SELECT 1 FROM "users" u WHERE ${where})
-    SELECT count(*)::int AS counted FROM (SELECT 1 FROM m LIMIT ${limit + 1}) c`;
-  const counted = first?.counted ?? 0;
-  if (counted <= limit) {
-    if (counted <= search.skip) return { ids: [], total: counted };
-    const extra = order.column === "user_id" ? Prisma.empty : Prisma.raw(`, u."${order.column}"`);
-    const rows = await db.$queryRaw<{ id: string }[]>`
-      WITH m AS MATERIALIZED (SELECT u."id", u."user_id"${extra} FROM "users" u WHERE ${where})
-      SELECT m."id" FROM m ORDER BY ${order.by("m")} LIMIT ${search.take} OFFSET ${search.skip}`;
-    return { ids: rows.map((r) => r.id), total: counted };
+  const countUpToLimit = async () => {
+    const [row] = await db.$queryRaw<{ counted: number }[]>`
+      WITH m AS MATERIALIZED (SELECT 1 FROM "users" u WHERE ${where})
+      SELECT count(*)::int AS counted FROM (SELECT 1 FROM m LIMIT ${limit + 1}) c`;
+    return row?.counted ?? 0;
+  };
+  const walkOrderIndex = async () =>
+    (await db.$queryRaw<{ id: string }[]>`SELECT u."id" FROM "users" u WHERE ${where}
+      ORDER BY ${order.by("u")} LIMIT ${search.take} OFFSET ${search.skip}`).map((r) => r.id);
+  // Planning alone tells whether matches are plentiful; then the page need not wait for the count.
+  const estimate = await estimatedMatches(db, where);
+  if (estimate > 10 * limit) {
+    const [counted, ids] = await Promise.all([countUpToLimit(), walkOrderIndex()]);
+    return { ids, total: counted > limit ? Math.max(counted, estimate) : counted };
   }
-  const [rows, estimate] = await Promise.all([
-    db.$queryRaw<{ id: string }[]>`SELECT u."id" FROM "users" u WHERE ${where}
-      ORDER BY ${order.by("u")} LIMIT ${search.take} OFFSET ${search.skip}`,
-    estimatedMatches(db, where),
-  ]);
-  return { ids: rows.map((r) => r.id), total: Math.max(counted, estimate) };
+  const counted = await countUpToLimit();
+  if (counted > limit) return { ids: await walkOrderIndex(), total: Math.max(counted, estimate) };
+  if (counted <= search.skip) return { ids: [], total: counted };
+  const extra = order.column === "user_id" ? Prisma.empty : Prisma.raw(`, u."${order.column}"`);
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    WITH m AS MATERIALIZED (SELECT u."id", u."user_id"${extra} FROM "users" u WHERE ${where})
+    SELECT m."id" FROM m ORDER BY ${order.by("m")} LIMIT ${search.take} OFFSET ${search.skip}`;
+  return { ids: rows.map((r) => r.id), total: counted };
 }
 
 /** The planner's estimate of how many rows match (from the statistics ANALYZE keeps), without reading them. */
