@@ -2,6 +2,7 @@
 // API-key and session-cookie authentication, typed errors and list totals. Node adds gRPC: see node.ts.
 import type { Interceptor, Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
+import { anyTypes } from "./any-types.js";
 import { bearerAuth, fetchWithCredentials } from "./auth.js";
 import { clientsFor, type IdentityClient } from "./services.js";
 
@@ -34,7 +35,7 @@ export function createIdentityTransport(options: IdentityClientOptions): Transpo
   const protocol = options.protocol ?? "connect";
   switch (protocol) {
     case "connect":
-      return createConnectTransport({ ...common, useBinaryFormat: options.useBinaryFormat ?? false });
+      return createConnectTransport({ ...common, useBinaryFormat: options.useBinaryFormat ?? false, jsonOptions: { registry: anyTypes } });
     case "grpc-web":
       return createGrpcWebTransport({ ...common, useBinaryFormat: true });
     default:
@@ -48,6 +49,7 @@ export function createIdentityClient(options: IdentityClientOptions): IdentityCl
 }
 
 export { clientsFor, identityClient, SERVICES, type IdentityClient } from "./services.js";
+export { anyTypes } from "./any-types.js";
 export { bearerAuth, fetchWithCredentials } from "./auth.js";
 export { Code, IdentityError, isIdentityError, type ErrorCause, type FieldViolation } from "./errors.js";
 export { listPage, pageCount, type Page } from "./list.js";

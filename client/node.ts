@@ -2,6 +2,7 @@
 // (Node's HTTP stack instead of fetch, so HTTP/2 and custom agents work).
 import type { Interceptor, Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport, type Http2SessionManager } from "@connectrpc/connect-node";
+import { anyTypes } from "./any-types.js";
 import { sdkInterceptors } from "./index.js";
 import { clientsFor, type IdentityClient } from "./services.js";
 
@@ -31,7 +32,7 @@ export function createIdentityTransport(options: NodeIdentityClientOptions): Tra
   };
   switch (protocol) {
     case "connect":
-      return createConnectTransport({ ...common, httpVersion: options.httpVersion ?? "1.1", useBinaryFormat: options.useBinaryFormat ?? true } as never);
+      return createConnectTransport({ ...common, httpVersion: options.httpVersion ?? "1.1", useBinaryFormat: options.useBinaryFormat ?? true, jsonOptions: { registry: anyTypes } } as never);
     case "grpc-web":
       return createGrpcWebTransport({ ...common, httpVersion: options.httpVersion ?? "1.1", useBinaryFormat: true } as never);
     case "grpc":

@@ -3,7 +3,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { AuthenticationProviderRegistry } from "../gen/tti/lorawan/v3/authentication_provider_pb.js";
 import { ExternalUserRegistry } from "../gen/tti/lorawan/v3/external_user_pb.js";
-import { EntityAccess } from "../gen/ttn/lorawan/v3/identityserver_pb.js";
+import { EntityAccess, Is } from "../gen/ttn/lorawan/v3/identityserver_pb.js";
 import { NotificationService } from "../gen/ttn/lorawan/v3/notification_service_pb.js";
 import { EntityRegistrySearch } from "../gen/ttn/lorawan/v3/search_services_pb.js";
 import { UserAccess, UserInvitationRegistry, UserRegistry, UserSessionRegistry } from "../gen/ttn/lorawan/v3/user_services_pb.js";
@@ -19,6 +19,7 @@ export const SERVICES = {
   entityAccess: EntityAccess,
   externalUsers: ExternalUserRegistry,
   authProviders: AuthenticationProviderRegistry,
+  identityServer: Is,
 } as const;
 
 export type IdentityClient = { readonly [K in keyof typeof SERVICES]: Client<(typeof SERVICES)[K]> } & {

@@ -1,6 +1,7 @@
 // Builds the service from its parts: database, mail, RPC routes and the HTTP front that serves them on one port.
 import type http from "node:http";
 import http2 from "node:http2";
+import { anyTypes } from "../client/any-types.js";
 import { ACCOUNT_API_PREFIX, accountHandler } from "./account/routes.js";
 import { Credentials } from "./auth/credentials.js";
 import { PasswordAttempts } from "./auth/rate-limit.js";
@@ -16,6 +17,7 @@ import { serveConsole } from "./transport/console.js";
 import { handleCors } from "./transport/cors.js";
 import { errorInterceptor } from "./transport/errors.js";
 import { healthRoute } from "./transport/health.js";
+import { httpApiRoute } from "./transport/http-api/route.js";
 import { prefixRoute, type HttpRoute } from "./transport/http-route.js";
 import { listen, type Listener } from "./transport/listener.js";
 import { loggingInterceptor } from "./transport/logging.js";
@@ -55,14 +57,15 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   const deps: ServiceDeps = { db: database.prisma, credentials, config, logger, mail, passwordAttempts, background, clock };
   const account = accountHandler(deps);
 
+  const readMaxBytes = 16 * 1024 * 1024; // an embedded profile picture may be up to 8 MiB
   const rpc = rpcHandler({
     routes: (router) => registerServices(router, deps),
     // Order matters: errors wrap everything so validation failures are translated too.
     interceptors: [loggingInterceptor(logger), errorInterceptor(logger), validationInterceptor(validationRules)],
-    readMaxBytes: 16 * 1024 * 1024, // an embedded profile picture may be up to 8 MiB
+    readMaxBytes,
     // Upstream's JSON uses proto field names (primary_email_address); parsing accepts both spellings, and
-    // rpcHandler also reads upstream's field masks and unprefixed enum names.
-    jsonOptions: { useProtoFieldName: true },
+    // rpcHandler also reads upstream's field masks and unprefixed enum names. Any (notification data) needs the registry.
+    jsonOptions: { useProtoFieldName: true, registry: anyTypes },
   });
 
   // Tried in order after CORS; whatever none of them answers is an RPC (gRPC, gRPC-Web or Connect).
@@ -71,6 +74,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     (req, res) => serveProfilePicture(req, res, database.prisma, logger),
     (req, res) => serveConsole(req, res),
     prefixRoute(ACCOUNT_API_PREFIX, account),
+    httpApiRoute({ prefix: "/api/v3", handlers: rpc.handlers, readMaxBytes, registry: anyTypes, logger }),
   ];
   const dispatch: App["handler"] = (req, res) => {
     if (handleCors(req, res, config.corsOrigins)) return;

@@ -24,6 +24,9 @@ export const fieldMaskPaths = defineError(
   Code.InvalidArgument,
   "forbidden path(s) in field mask: {forbidden_paths}",
 );
+// The HTTP API's request body: upstream's size limit error, and JSON that does not decode into the request.
+export const requestBodyTooLarge = defineError("pkg/webmiddleware", "request_body_too_large", Code.InvalidArgument, "request body too large");
+export const requestBody = defineError("pkg/rpcserver", "request_body", Code.InvalidArgument, "could not decode the request body: {reason}");
 export const forbiddenId = defineError("pkg/identityserver/blocklist", "forbidden_id", Code.InvalidArgument, "ID `{id}` is not allowed");
 export const invalidEmail = defineError("pkg/validate", "email", Code.InvalidArgument, "`{email}` is not a valid e-mail address");
 export const userRegistrationDisabled = defineError(IS, "user_registration_disabled", Code.InvalidArgument, "user registration is disabled");

@@ -1,7 +1,7 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { AuthenticationProviderRegistry } from "../../gen/tti/lorawan/v3/authentication_provider_pb.js";
 import { ExternalUserRegistry } from "../../gen/tti/lorawan/v3/external_user_pb.js";
-import { EntityAccess } from "../../gen/ttn/lorawan/v3/identityserver_pb.js";
+import { EntityAccess, Is } from "../../gen/ttn/lorawan/v3/identityserver_pb.js";
 import { NotificationService } from "../../gen/ttn/lorawan/v3/notification_service_pb.js";
 import { EntityRegistrySearch } from "../../gen/ttn/lorawan/v3/search_services_pb.js";
 import { UserAccess, UserInvitationRegistry, UserRegistry, UserSessionRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
@@ -13,6 +13,7 @@ import type { ServiceDeps } from "./context.js";
 import { entityAccess } from "./entity-access.js";
 import { entityRegistrySearch } from "./entity-registry-search.js";
 import { externalUserRegistry } from "./external-user-registry.js";
+import { identityServer } from "./identity-server.js";
 import { notificationService } from "./notification-service.js";
 import { API_KEY_PATHS, userAccess } from "./user-access.js";
 import { userInvitationRegistry } from "./user-invitation-registry.js";
@@ -29,6 +30,7 @@ export function registerServices(router: ConnectRouter, deps: ServiceDeps): void
   router.service(EntityRegistrySearch, entityRegistrySearch(deps));
   router.service(AuthenticationProviderRegistry, authenticationProviderRegistry(deps));
   router.service(ExternalUserRegistry, externalUserRegistry(deps));
+  router.service(Is, identityServer(deps));
 }
 
 const readMask = (m: { fieldMask?: { paths: string[] } }) => void userReadMask(m.fieldMask?.paths ?? []);

@@ -1,13 +1,15 @@
 // ttn.lorawan.v3.NotificationService (spec B.3): Create for trusted cluster services, List and UpdateStatus
 // for the receiving user, admins and cluster services.
 import { create } from "@bufbuild/protobuf";
-import { AnySchema, EmptySchema } from "@bufbuild/protobuf/wkt";
+import { anyUnpack, AnySchema, EmptySchema, type Any } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
   CreateNotificationResponseSchema, ListNotificationsResponseSchema, NotificationSchema, NotificationService,
   type Notification,
 } from "../../gen/ttn/lorawan/v3/notification_service_pb.js";
+import { anyTypes } from "../../client/any-types.js";
 import { requireClusterKey } from "../auth/caller.js";
+import * as errors from "../domain/error-catalog.js";
 import { requireUserRights } from "../auth/user-rights.js";
 import { Right } from "../domain/rights.js";
 import { createNotification } from "../notifications/create.js";
@@ -33,6 +35,21 @@ function notificationMessage({ notification: n, status, statusUpdatedAt }: Recei
   });
 }
 
+/**
+ * Data must be a message this server knows, as upstream requires (it stores data as JSON): JSON clients receive
+ * it as `{"@type": …, …fields}`, which the data of an unknown type cannot be written as.
+ */
+function assertKnownData(data: Any | undefined): void {
+  if (!data?.typeUrl) return; // `"data": {}`: no data
+  let known = false;
+  try {
+    known = anyUnpack(data, anyTypes) !== undefined;
+  } catch {
+    // bytes that do not decode as the named type
+  }
+  if (!known) throw errors.validation.field("CreateNotificationRequest", "data", "not a message of a known type", "any.known_type");
+}
+
 export function notificationService(deps: ServiceDeps): ServiceImpl<typeof NotificationService> {
   const { db, config } = deps;
 
@@ -46,6 +63,7 @@ export function notificationService(deps: ServiceDeps): ServiceImpl<typeof Notif
   return {
     async create(req, ctx) {
       requireClusterKey(ctx.requestHeader.get("authorization"), config.clusterKeys);
+      assertKnownData(req.data);
       const id = await createNotification(deps, {
         entityIds: req.entityIds!,
         type: req.notificationType,

@@ -5,8 +5,13 @@ import { cors } from "@connectrpc/connect";
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
 type Res = http.ServerResponse | http2.Http2ServerResponse;
 
+// PUT, PATCH and DELETE are the HTTP API's; X-Warning and X-Rate-Limit-* are the names it gives response headers.
+const ALLOW_METHODS = [...cors.allowedMethods, "PUT", "PATCH", "DELETE"].join(", ");
 const ALLOW_HEADERS = [...cors.allowedHeaders, "Authorization"].join(", ");
-const EXPOSE_HEADERS = [...cors.exposedHeaders, "X-Total-Count", "Warning"].join(", ");
+const EXPOSE_HEADERS = [
+  ...cors.exposedHeaders, "X-Total-Count", "Warning", "X-Warning",
+  "X-Rate-Limit-Limit", "X-Rate-Limit-Available", "X-Rate-Limit-Reset", "X-Rate-Limit-Retry",
+].join(", ");
 
 /**
  * CORS for the configured browser origins only. Credentials are allowed so a console on another origin can use
@@ -23,7 +28,7 @@ export function handleCors(req: Req, res: Res, allowed: readonly string[]): bool
   if (!wildcard) res.setHeader("Access-Control-Allow-Credentials", "true");
   res.setHeader("Access-Control-Expose-Headers", EXPOSE_HEADERS);
   if (req.method !== "OPTIONS" || !req.headers["access-control-request-method"]) return false;
-  res.setHeader("Access-Control-Allow-Methods", cors.allowedMethods.join(", "));
+  res.setHeader("Access-Control-Allow-Methods", ALLOW_METHODS);
   res.setHeader("Access-Control-Allow-Headers", ALLOW_HEADERS);
   res.setHeader("Access-Control-Max-Age", "7200");
   res.statusCode = 204;

@@ -14,13 +14,19 @@ export interface RpcHandlerOptions extends ConnectRouterOptions {
   routes: (router: ConnectRouter) => void;
 }
 
-export function rpcHandler(options: RpcHandlerOptions): (req: NodeRequest, res: NodeResponse) => void {
+export interface RpcHandler {
+  (req: NodeRequest, res: NodeResponse): void;
+  /** The router's handlers (every interceptor included), for the HTTP API to call them. */
+  readonly handlers: readonly UniversalHandler[];
+}
+
+export function rpcHandler(options: RpcHandlerOptions): RpcHandler {
   const router = createConnectRouter({ acceptCompression: [compressionGzip, compressionBrotli], ...options });
   options.routes(router);
   const handlers = new Map(router.handlers.map((h) => [h.requestPath, h]));
   const readMaxBytes = options.readMaxBytes ?? 0xffffffff;
 
-  return (req, res) => {
+  return Object.assign((req: NodeRequest, res: NodeResponse) => {
     const handler = handlers.get(req.url?.split("?", 2)[0] ?? "");
     if (!handler) {
       res.writeHead(404);
@@ -38,7 +44,7 @@ export function rpcHandler(options: RpcHandlerOptions): (req: NodeRequest, res: 
           res.end();
         }
       });
-  };
+  }, { handlers: router.handlers });
 }
 
 /** A Connect unary call with an uncompressed JSON body: the only kind upstream's JSON clients send. */

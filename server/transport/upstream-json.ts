@@ -7,7 +7,7 @@ import type { DescEnum, DescField, DescMessage } from "@bufbuild/protobuf";
 
 const FIELD_MASK = "google.protobuf.FieldMask";
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 const isObject = (v: Json): v is { [key: string]: Json } => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -106,6 +106,11 @@ function dialectForms(desc: DescMessage, visiting = new Set<DescMessage>()): Dia
 export function mayNeedRewrite(input: DescMessage): boolean {
   const forms = dialectForms(input);
   return forms.enums || forms.fieldMasks;
+}
+
+/** A parsed JSON value for `desc` in canonical JSON; the same value when it needed no change. */
+export function canonicalJson(value: Json, desc: DescMessage): Json {
+  return messageValue(value, desc);
 }
 
 /**

@@ -1,7 +1,7 @@
 // NotificationService at upstream behaviour (spec B.3, E.23, E.24, E.30, F.7–F.11) and the notifications the
 // service raises itself (A.3.1), through real clients over a real socket on every database backend.
 import { create, fromBinary } from "@bufbuild/protobuf";
-import { AnySchema, timestampDate } from "@bufbuild/protobuf/wkt";
+import { anyPack, StringValueSchema, timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, type Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
@@ -104,7 +104,7 @@ for (const backend of databaseBackends()) {
     describe("Create", () => {
       it("stores a notification for a user entity that the user receives, data round-tripping unchanged (E.23, F.8)", async () => {
         const { userId, key } = await newUser();
-        const data = create(AnySchema, { typeUrl: "type.googleapis.com/example.v1.Unknown", value: new Uint8Array([1, 2, 3, 250]) });
+        const data = anyPack(StringValueSchema, create(StringValueSchema, { value: "test" })); // as upstream's store tests
         const { id } = await cluster.create({
           entityIds: userEntity(userId), notificationType: "test_notification", data, senderIds: { userId: "admin-user" },
           receivers: [NotificationReceiver.COLLABORATOR, NotificationReceiver.ADMINISTRATIVE_CONTACT], email: true,
@@ -113,8 +113,8 @@ for (const backend of databaseBackends()) {
         const { items } = await list(key, userId);
         const n = items.find((x) => x.id === id)!;
         expect(n.entityIds?.ids).toEqual(expect.objectContaining({ case: "userIds", value: expect.objectContaining({ userId }) }));
-        expect(n.data?.typeUrl).toBe("type.googleapis.com/example.v1.Unknown");
-        expect([...n.data!.value]).toEqual([1, 2, 3, 250]);
+        expect(n.data?.typeUrl).toBe("type.googleapis.com/google.protobuf.StringValue");
+        expect([...n.data!.value]).toEqual([...data.value]);
         expect(n.senderIds?.userId).toBe("admin-user");
         expect(n.receivers).toEqual([NotificationReceiver.COLLABORATOR, NotificationReceiver.ADMINISTRATIVE_CONTACT]);
         expect(n.status).toBe(NotificationStatus.UNSEEN);
