@@ -18,6 +18,22 @@ export interface AccountSession {
   sessionId: string;
 }
 
+/** An authentication provider a browser can sign in with (`/oauth/api/auth/providers`). */
+export interface LoginProvider {
+  providerId: string;
+  name: string;
+  /** Where to send the browser (a top-level navigation) to sign in there. */
+  loginUrl: string;
+}
+
+/** A provider identity waiting for the password of the existing account it is to be linked to. */
+export interface PendingProviderLink {
+  providerId: string;
+  providerName: string;
+  userId: string;
+  email: string;
+}
+
 export interface AccountClient {
   /** Throws IdentityError, e.g. `pkg/account:no_user_id_password_match` or a rate-limit error with `retry_after`. */
   login(userId: string, password: string): Promise<void>;
@@ -25,6 +41,12 @@ export interface AccountClient {
   logout(): Promise<void>;
   /** The logged-in user, or undefined when there is no valid session. */
   me(): Promise<AccountSession | undefined>;
+  /** The single sign-on providers to offer on the login page. */
+  loginProviders(): Promise<LoginProvider[]>;
+  /** The link this browser's single sign-on left pending; throws `pkg/account/oidc:no_pending_link` when none. */
+  pendingProviderLink(): Promise<PendingProviderLink>;
+  /** Proves the account's password: links the provider identity and starts the session. */
+  confirmProviderLink(password: string): Promise<void>;
 }
 
 export function createAccountClient(options: AccountClientOptions = {}): AccountClient {
@@ -72,6 +94,17 @@ export function createAccountClient(options: AccountClientOptions = {}): Account
         if (err instanceof IdentityError && err.code === Code.Unauthenticated) return undefined;
         throw err;
       }
+    },
+    async loginProviders() {
+      const body = (await call("GET", "auth/providers")) as { providers: { provider_id: string; name: string; login_url: string }[] };
+      return body.providers.map((p) => ({ providerId: p.provider_id, name: p.name, loginUrl: `${base}${p.login_url}` }));
+    },
+    async pendingProviderLink() {
+      const body = (await call("GET", "auth/provider-link")) as { provider_id: string; provider_name: string; user_id: string; email: string };
+      return { providerId: body.provider_id, providerName: body.provider_name, userId: body.user_id, email: body.email };
+    },
+    async confirmProviderLink(password) {
+      await call("POST", "auth/provider-link", { password });
     },
   };
 }

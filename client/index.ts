@@ -53,5 +53,7 @@ export { anyTypes } from "./any-types.js";
 export { bearerAuth, fetchWithCredentials } from "./auth.js";
 export { Code, IdentityError, isIdentityError, type ErrorCause, type FieldViolation } from "./errors.js";
 export { listPage, pageCount, type Page } from "./list.js";
-export { createAccountClient, type AccountClient, type AccountClientOptions, type AccountSession } from "./account.js";
+export {
+  createAccountClient, type AccountClient, type AccountClientOptions, type AccountSession, type LoginProvider, type PendingProviderLink,
+} from "./account.js";
 export * from "./messages.js";

@@ -11,6 +11,8 @@ import { setHashConcurrency } from "./domain/password-hash.js";
 import type { Logger } from "./logger.js";
 import { createMailTransport, MailOutbox, type MailTransport } from "./mail/mailer.js";
 import { BackgroundWork } from "./notifications/background.js";
+import { ProviderSecrets, sealPlaintextSecrets } from "./sso/provider-secrets.js";
+import { ssoRoute } from "./sso/routes.js";
 import { openDatabase, type Database } from "./store/database.js";
 import { migrate } from "./store/migrate.js";
 import { serveConsole } from "./transport/console.js";
@@ -56,6 +58,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   const credentials = new Credentials(database);
   const deps: ServiceDeps = { db: database.prisma, credentials, config, logger, mail, passwordAttempts, background, clock };
   const account = accountHandler(deps);
+  await sealPlaintextSecrets(database.prisma, new ProviderSecrets(config.authProviderSecretKey), logger);
 
   const readMaxBytes = 16 * 1024 * 1024; // an embedded profile picture may be up to 8 MiB
   const rpc = rpcHandler({
@@ -73,6 +76,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     healthRoute,
     (req, res) => serveProfilePicture(req, res, database.prisma, logger),
     (req, res) => serveConsole(req, res),
+    ssoRoute(deps), // before the account API: it answers two paths under /oauth/api/ too
     prefixRoute(ACCOUNT_API_PREFIX, account),
     httpApiRoute({ prefix: "/api/v3", handlers: rpc.handlers, readMaxBytes, registry: anyTypes, logger }),
   ];

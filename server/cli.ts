@@ -7,6 +7,7 @@ import { ServiceError } from "./domain/errors.js";
 import {
   authProviderFromInput, createAdminUser, createApiKeyForUser, createAuthenticationProvider, OperatorError, parseRight,
 } from "./operator.js";
+import { ProviderSecrets } from "./sso/provider-secrets.js";
 import { DataDirLockedError } from "./store/data-dir-lock.js";
 import { openDatabase, type Database } from "./store/database.js";
 import { migrate } from "./store/migrate.js";
@@ -74,7 +75,9 @@ async function createAuthProvider(config: Config, args: string[]): Promise<void>
     providerId: values["provider-id"] ?? "", name: values.name ?? "", allowRegistrations: values["allow-registrations"] ?? false,
     oidc: { clientId: values["oidc-client-id"], clientSecret: values["oidc-client-secret"], providerUrl: values["oidc-provider-url"] },
   });
-  await withDatabase(config, (db) => createAuthenticationProvider(db.prisma, provider));
+  const secrets = new ProviderSecrets(config.authProviderSecretKey);
+  secrets.sealConfiguration(provider.providerId, provider.configuration); // without a key, refused before the database opens
+  await withDatabase(config, (db) => createAuthenticationProvider(db.prisma, provider, secrets));
   // Never echo the client secret.
   const url = provider.configuration.oidc?.providerUrl;
   console.log(`created authentication provider ${provider.providerId}${url ? ` (OIDC, ${url})` : ""}`);

@@ -44,6 +44,8 @@ export interface Config {
   trustProxy: boolean;
   /** Keys of trusted cluster services (`Authorization: ClusterKey <hex>`); empty refuses every cluster call. */
   clusterKeys: Buffer[];
+  /** AES-256 key sealing authentication providers' OIDC client secrets at rest; unset refuses to store one. */
+  authProviderSecretKey?: Buffer;
   /** Outbox delivery: attempts per message, first back-off (doubling up to the maximum), idle poll interval. */
   mailRetry: { attempts: number; backoffMs: number; maxBackoffMs: number; pollIntervalMs: number };
   /** Server processes sharing the port (node:cluster); more than one needs PostgreSQL. */
@@ -168,6 +170,12 @@ const hexKeys = (raw: string): Buffer[] =>
     return Buffer.from(k, "hex");
   });
 
+// A secret too: checked for shape only, never shown.
+const aes256Key = (raw: string): Buffer => {
+  if (!/^[0-9a-fA-F]{64}$/.test(raw)) throw new Error("expected 64 hexadecimal characters (a 256-bit key, e.g. from `openssl rand -hex 32`)");
+  return Buffer.from(raw, "hex");
+};
+
 export function loadConfig(env: Env = process.env): Config {
   const port = read(env, "PORT", 1885, int(0, 65535));
   const certFile = read(env, "TLS_CERT_FILE", undefined as string | undefined, (s) => s);
@@ -252,6 +260,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     trustProxy: read(env, "TRUST_PROXY", false, bool),
     clusterKeys: read(env, "CLUSTER_KEYS", [] as Buffer[], hexKeys, hidden),
+    authProviderSecretKey: read(env, "AUTH_PROVIDER_SECRET_KEY", undefined as Buffer | undefined, aes256Key, hidden),
     mailRetry: {
       attempts: read(env, "MAIL_RETRY_ATTEMPTS", 10, int(1, 1000)),
       backoffMs: mailBackoffMs,

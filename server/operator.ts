@@ -7,6 +7,7 @@ import { ENTITY_ID_PATTERN, isReservedUserId, isValidEmail, isValidUserId, MAX_I
 import { hashPassword } from "./domain/password-hash.js";
 import { checkPassword } from "./domain/password-policy.js";
 import type { Right } from "./domain/rights.js";
+import type { ProviderSecrets } from "./sso/provider-secrets.js";
 import { createProvider, type ProviderWrite } from "./store/authentication-providers.js";
 import { isUniqueViolation, type Db } from "./store/db.js";
 import { createUser, findUser } from "./store/users.js";
@@ -82,10 +83,11 @@ export function authProviderFromInput(input: AuthProviderInput): ProviderWrite {
   return { providerId, name, allowRegistrations, configuration: { oidc: { clientId, clientSecret: clientSecret!, providerUrl: providerUrl! } } };
 }
 
-/** Stores a checked provider; the client secret is stored but never echoed. */
-export async function createAuthenticationProvider(db: Db, provider: ProviderWrite): Promise<void> {
+/** Stores a checked provider; the client secret is sealed (refused without a key) and never echoed. */
+export async function createAuthenticationProvider(db: Db, provider: ProviderWrite, secrets: ProviderSecrets): Promise<void> {
+  const configuration = secrets.sealConfiguration(provider.providerId, provider.configuration);
   try {
-    await createProvider(db, provider);
+    await createProvider(db, { ...provider, configuration });
   } catch (err) {
     if (isUniqueViolation(err)) throw new OperatorError(`an authentication provider with ID "${provider.providerId}" already exists`);
     throw err;

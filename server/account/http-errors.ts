@@ -9,7 +9,7 @@ import type { Logger } from "../logger.js";
 
 type Res = http.ServerResponse | http2.Http2ServerResponse;
 
-const STATUS_BY_CODE: Record<number, number> = { 3: 400, 5: 404, 6: 409, 7: 403, 8: 429, 9: 400, 10: 409, 16: 401 };
+const STATUS_BY_CODE: Record<number, number> = { 3: 400, 5: 404, 6: 409, 7: 403, 8: 429, 9: 400, 10: 409, 14: 503, 16: 401 };
 
 export const httpStatus = (code: number): number => STATUS_BY_CODE[code] ?? 500;
 

@@ -3,23 +3,19 @@
 import type http from "node:http";
 import type http2 from "node:http2";
 import { toJson } from "@bufbuild/protobuf";
-import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
 import { UserSchema } from "../../gen/ttn/lorawan/v3/user_pb.js";
-import { assertSameOriginRequest, selfOriginOf } from "../auth/request-origin.js";
-import {
-  clearedSessionCookie, endSession, parseCookieValue, readCookie, sessionCookie, SESSION_COOKIE, startSession, verifySession,
-} from "../auth/sessions.js";
+import { clearedSessionCookie, endSession, parseCookieValue, readCookie, SESSION_COOKIE, verifySession } from "../auth/sessions.js";
 import * as errors from "../domain/error-catalog.js";
-import { isServiceError, type ServiceError } from "../domain/errors.js";
+import { isServiceError } from "../domain/errors.js";
 import { isValidUserId } from "../domain/identifiers.js";
-import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from "../domain/password-hash.js";
 import { digestSecret } from "../domain/tokens.js";
 import { userReadMask } from "../domain/user-paths.js";
 import type { ServiceDeps } from "../services/context.js";
 import { publicOnly, toUserMessage, userMessageOptions } from "../services/user-messages.js";
 import * as sessions from "../store/sessions.js";
-import { findUser, findUserSecrets } from "../store/users.js";
+import { findUser } from "../store/users.js";
 import { readFields } from "./body.js";
+import { browserLogin, stateError } from "./browser-login.js";
 import { sendError, sendJson } from "./http-errors.js";
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
@@ -30,51 +26,15 @@ export const ACCOUNT_API_PREFIX = "/oauth/api/";
 /** What `/me` shows: the public-safe user (upstream PublicSafe). */
 const ME_PATHS = userReadMask(["ids", "created_at", "updated_at", "contact_info", "name", "description", "state", "admin", "profile_picture"]);
 
-/** Only APPROVED users start sessions (access issue); the error names the state, after the password matched. */
-function stateError(user: { state: number; stateDescription: string }): ServiceError | undefined {
-  const description = user.stateDescription;
-  switch (user.state) {
-    case State.APPROVED:
-      return undefined;
-    case State.REJECTED:
-      return errors.userRejected({ description });
-    case State.SUSPENDED:
-      return errors.userSuspended({ description });
-    case State.FLAGGED:
-      return errors.userFlagged({ description });
-    default:
-      return errors.userRequested({ description });
-  }
-}
-
 export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void {
   const { db, config, logger } = deps;
   const messageOptions = userMessageOptions(config);
 
-  const tls = (req: Req) => Boolean((req.socket as { encrypted?: boolean }).encrypted);
-  const secureCookie = (req: Req) =>
-    config.sessions.cookieSecure === "auto" ? tls(req) || config.publicUrl.startsWith("https:") : config.sessions.cookieSecure;
-
-  /** The socket's peer; X-Forwarded-For only behind a trusted proxy, and then the hop that proxy saw. */
-  function clientAddress(req: Req): string {
-    if (config.trustProxy) {
-      const forwarded = String(req.headers["x-forwarded-for"] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-      if (forwarded.length) return forwarded[forwarded.length - 1]!;
-    }
-    return (req.socket.remoteAddress ?? "unknown").replace(/^::ffff:/, "");
-  }
-
-  function checkOrigin(req: Req): void {
-    const host = (req.headers[":authority"] as string | undefined) ?? req.headers.host;
-    assertSameOriginRequest(
-      { origin: req.headers.origin, secFetchSite: req.headers["sec-fetch-site"] as string | undefined, selfOrigin: selfOriginOf(host, tls(req)) },
-      config,
-    );
-  }
+  const browser = browserLogin(deps);
+  const { secureCookie, checkOrigin } = browser;
 
   async function begin(req: Req, res: Res, userInternalId: string): Promise<void> {
-    const started = await startSession(db, userInternalId, config.sessions);
-    res.setHeader("set-cookie", sessionCookie(started.cookieValue, secureCookie(req)));
+    res.setHeader("set-cookie", await browser.startBrowserSession(req, userInternalId));
     res.statusCode = 204;
     res.end();
   }
@@ -102,39 +62,13 @@ export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void 
     if (!password) throw errors.missingPassword();
     if (!isValidUserId(userId)) throw errors.validation({ field: "user_id", reason: "does not match the ID pattern" });
 
-    const attempt = deps.passwordAttempts.reserve({ userId, address: clientAddress(req) });
-    let user: Awaited<ReturnType<typeof findUserSecrets>>;
-    let ok: boolean;
-    try {
-      // Unknown (or deleted) users cost one dummy verification, so timing does not tell them apart.
-      user = await findUserSecrets(db, userId);
-      ok = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
-    } catch (err) {
-      attempt.release();
-      throw err;
-    }
-    if (!ok || !user) {
-      attempt.failed();
-      logger.info({ user_id: userId }, "login failed");
-      throw errors.noUserIdPasswordMatch();
-    }
-    attempt.succeeded();
+    const user = await browser.verifyUserPassword(req, userId, password);
     const row = await findUser(db, userId);
     if (!row) throw errors.noUserIdPasswordMatch(); // deleted meanwhile
     const blocked = stateError(row);
     if (blocked) throw blocked;
-    if (needsRehash(user.passwordHash)) await upgradePasswordHash(user.id, user.passwordHash, password);
     await begin(req, res, user.id);
     logger.info({ user_id: userId }, "user logged in");
-  }
-
-  /**
-   * A verified password stored under an older scheme (e.g. upstream's PBKDF2, imported) is rehashed with today's
-   * argon2id parameters; conditional on the old hash, so a password changed meanwhile is never overwritten.
-   */
-  async function upgradePasswordHash(internalId: string, oldHash: string, password: string): Promise<void> {
-    const passwordHash = await hashPassword(password);
-    await db.user.updateMany({ where: { id: internalId, passwordHash: oldHash }, data: { passwordHash } });
   }
 
   async function tokenLogin(req: Req, res: Res): Promise<void> {

@@ -150,3 +150,38 @@ export const noClusterKey = defineError("pkg/auth/cluster", "no_cluster_key", Co
 // --- cluster auth and invitations (misc) ---
 export const clusterAuthType = defineError("pkg/auth/cluster", "auth_type", Code.InvalidArgument, "invalid authorization type `{auth_type}`");
 export const noReceiverUserIds = defineError(IS, "no_receiver_user_ids", Code.Unknown, "no receiver user IDs");
+
+// --- single sign-on (server/sso/): upstream's enterprise edition names these under pkg/account/oidc ---
+const OIDC = "pkg/account/oidc";
+export const ssoProviderDisabled = defineError(OIDC, "provider_disabled", Code.FailedPrecondition, "authentication provider `{provider_id}` is not set up for sign-in");
+export const ssoInvalidState = defineError(
+  OIDC, "invalid_state", Code.PermissionDenied,
+  "this sign-in is unknown, has expired, was already completed or was started in another browser; start again",
+);
+export const ssoProviderError = defineError(OIDC, "provider_error", Code.Unauthenticated, "the authentication provider refused the sign-in: {error}");
+export const ssoCodeExchange = defineError(OIDC, "code_exchange", Code.Unauthenticated, "the authentication provider did not accept the authorization code");
+export const ssoInvalidIdToken = defineError(OIDC, "invalid_id_token", Code.Unauthenticated, "the authentication provider's ID token is not valid: {reason}");
+export const ssoProviderUnavailable = defineError(OIDC, "provider_unavailable", Code.Unavailable, "authentication provider `{provider_id}` could not be reached");
+export const ssoRegistrationsDisabled = defineError(
+  OIDC, "registrations_disabled", Code.FailedPrecondition,
+  "there is no account for you here, and authentication provider `{provider_id}` does not allow registrations",
+);
+export const ssoNoUsernameAvailable = defineError(OIDC, "no_username_available", Code.ResourceExhausted, "no free user ID could be derived for the new account");
+export const ssoMissingEmail = defineError(OIDC, "missing_email", Code.FailedPrecondition, "the authentication provider did not share an e-mail address");
+export const ssoUnverifiedEmail = defineError(OIDC, "unverified_email", Code.PermissionDenied, "the authentication provider has not verified e-mail address `{email}`");
+export const ssoAccountExists = defineError(
+  OIDC, "account_exists", Code.FailedPrecondition,
+  "an account with e-mail address `{email}` exists but has no password to confirm the link with; ask an administrator to link it",
+);
+export const ssoNoPendingLink = defineError(OIDC, "no_pending_link", Code.NotFound, "no account link is waiting in this browser; sign in with the provider again");
+export const providerSecretKeyMissing = defineError(
+  IS, "provider_secret_key_missing", Code.FailedPrecondition,
+  "OIDC client secrets are stored encrypted, and this server has no AUTH_PROVIDER_SECRET_KEY",
+);
+export const providerSecretUnreadable = defineError(
+  IS, "provider_secret_unreadable", Code.FailedPrecondition, "the client secret of authentication provider `{provider_id}` cannot be read: {reason}",
+);
+export const lastExternalUser = defineError(
+  IS, "last_external_user", Code.FailedPrecondition,
+  "user `{user_id}` signs in only through authentication providers and has no password: the last link cannot be removed",
+);

@@ -1,5 +1,6 @@
-// tti.lorawan.v3.AuthenticationProviderRegistry (spec A.4 context): admin-only CRUD of the providers external
-// users are linked to. The OIDC client secret is write-only: stored, never returned, never logged.
+// tti.lorawan.v3.AuthenticationProviderRegistry: admin-only CRUD of the providers external users are linked to
+// and sign in through. The OIDC client secret is write-only: sealed at rest (sso/provider-secrets.ts), never
+// returned, never logged.
 import { create } from "@bufbuild/protobuf";
 import { EmptySchema } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
@@ -11,6 +12,7 @@ import * as errors from "../domain/error-catalog.js";
 import { Right } from "../domain/rights.js";
 import { selects } from "../domain/user-paths.js";
 import * as providers from "../store/authentication-providers.js";
+import { isSealed, ProviderSecrets } from "../sso/provider-secrets.js";
 import { page, withUniqueness } from "../store/db.js";
 import { requireAdminWith, setTotalCount, type ServiceDeps } from "./context.js";
 import { ts } from "./user-messages.js";
@@ -81,13 +83,24 @@ export function toProviderMessage(row: providers.ProviderRow, paths: readonly st
 
 export function authenticationProviderRegistry(deps: ServiceDeps): ServiceImpl<typeof AuthenticationProviderRegistry> {
   const { db, config } = deps;
+  const secrets = new ProviderSecrets(config.authProviderSecretKey);
+
+  /** The configuration to store: a new secret sealed; a plaintext one already stored is kept until a key is set. */
+  function sealed(providerId: string, configuration: providers.ProviderConfiguration, stored?: providers.ProviderConfiguration) {
+    const secret = configuration.oidc?.clientSecret ?? "";
+    if (secret === "" || isSealed(secret)) return configuration;
+    if (!secrets.hasKey && secret === stored?.oidc?.clientSecret) return configuration;
+    return secrets.sealConfiguration(providerId, configuration);
+  }
+
   return {
     async create(req, ctx) {
       await requireAdminWith(deps, ctx, Right.USER_SETTINGS_BASIC);
       const provider = req.authenticationProvider!;
       const providerId = provider.ids!.providerId;
       const row = await withUniqueness(() => providers.createProvider(db, {
-        providerId, name: provider.name, allowRegistrations: provider.allowRegistrations, configuration: toConfiguration(provider),
+        providerId, name: provider.name, allowRegistrations: provider.allowRegistrations,
+        configuration: sealed(providerId, toConfiguration(provider)),
       }));
       deps.logger.info({ provider_id: providerId }, "authentication provider created");
       return toProviderMessage(row, PROVIDER_PATHS);
@@ -124,14 +137,22 @@ export function authenticationProviderRegistry(deps: ServiceDeps): ServiceImpl<t
         const data: Parameters<typeof providers.updateProvider>[2] = {};
         if (has("name")) data.name = provider.name;
         if (has("allow_registrations")) data.allowRegistrations = provider.allowRegistrations;
-        if (has("configuration") || has("configuration.oidc")) data.configuration = toConfiguration(provider);
-        else if (selects(paths, "configuration")) {
+        if (has("configuration") || has("configuration.oidc")) {
+          data.configuration = toConfiguration(provider);
+          // Get never shows the secret, so a whole configuration written back from a Get carries none: keep the
+          // stored one. Clearing it (a public client) takes the explicit path configuration.oidc.client_secret.
+          const storedSecret = storedConfiguration(stored).oidc?.clientSecret;
+          if (data.configuration.oidc?.clientSecret === "" && storedSecret && !has("configuration.oidc.client_secret")) {
+            data.configuration.oidc.clientSecret = storedSecret;
+          }
+        } else if (selects(paths, "configuration")) {
           // Single OIDC fields are merged into what is stored.
           const given = toConfiguration(provider).oidc ?? { clientId: "", clientSecret: "", providerUrl: "" };
           const oidc = { clientId: "", clientSecret: "", providerUrl: "", ...storedConfiguration(stored).oidc };
           for (const [path, key] of Object.entries(OIDC_FIELDS)) if (has(`configuration.oidc.${path}`)) oidc[key] = given[key];
           data.configuration = { oidc };
         }
+        if (data.configuration) data.configuration = sealed(providerId, data.configuration, storedConfiguration(stored));
         return providers.updateProvider(tx, stored.id, data);
       });
       deps.logger.info({ provider_id: providerId, paths }, "authentication provider updated");

@@ -9,7 +9,7 @@ import { Right } from "../domain/rights.js";
 import { findProvider } from "../store/authentication-providers.js";
 import { withUniqueness } from "../store/db.js";
 import * as links from "../store/external-users.js";
-import { getUser } from "../store/users.js";
+import { getUser, lockUser } from "../store/users.js";
 import { requireAdminWith, type ServiceDeps } from "./context.js";
 import { ts } from "./user-messages.js";
 
@@ -61,9 +61,18 @@ export function externalUserRegistry(deps: ServiceDeps): ServiceImpl<typeof Exte
     async delete(req, ctx) {
       await requireAdminWith(deps, ctx, Right.USER_SETTINGS_BASIC);
       const providerId = req.providerIds!.providerId;
-      if (!(await links.deleteByExternalId(db, providerId, req.externalId))) {
-        throw errors.externalUserNotFound({ provider_id: providerId, external_id: req.externalId });
-      }
+      const deleted = await db.$transaction(async (tx) => {
+        const found = await links.findLinkOwner(tx, providerId, req.externalId);
+        if (!found) return false;
+        // Two admins removing a user's last two links at once take turns, so the second sees the first's delete.
+        await lockUser(tx, found.id);
+        const owner = await links.findLinkOwner(tx, providerId, req.externalId);
+        if (!owner) return false;
+        // Registered through a provider, the user knows no password: without a link they could not sign in.
+        if (owner.passwordUnusable && owner.links <= 1) throw errors.lastExternalUser({ user_id: owner.userId });
+        return links.deleteByExternalId(tx, providerId, req.externalId);
+      });
+      if (!deleted) throw errors.externalUserNotFound({ provider_id: providerId, external_id: req.externalId });
       deps.logger.info({ provider_id: providerId }, "external user unlinked");
       return create(EmptySchema);
     },

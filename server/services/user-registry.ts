@@ -288,7 +288,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
         const { count } = await tx.user.updateMany({
           where: { id: target.id, deletedAt: null, passwordHash: target.passwordHash, temporaryPasswordHash: target.temporaryPasswordHash },
           data: {
-            passwordHash: newHash, passwordUpdatedAt: now, requirePasswordUpdate: false, updatedAt: now,
+            passwordHash: newHash, passwordUpdatedAt: now, requirePasswordUpdate: false, passwordUnusable: false, updatedAt: now,
             ...(usedTemporary ? { temporaryPasswordHash: null, temporaryPasswordCreatedAt: null, temporaryPasswordExpiresAt: null } : {}),
           },
         });

@@ -61,3 +61,43 @@ export async function deleteProvider(db: Db, providerId: string): Promise<boolea
   const { count } = await db.authenticationProvider.deleteMany({ where: { providerId } });
   return count > 0;
 }
+
+/** A provider whose stored client secret is not sealed yet (see sso/provider-secrets.ts). */
+export interface PlaintextSecretRow {
+  id: string;
+  providerId: string;
+  updatedAt: Date;
+  configuration: ProviderConfiguration;
+}
+
+/** Providers whose non-empty client secret does not start with `sealedPrefix`; there are few providers. */
+export async function listPlaintextSecrets(db: Db, sealedPrefix: string): Promise<PlaintextSecretRow[]> {
+  const rows = await db.authenticationProvider.findMany({ select: { id: true, providerId: true, updatedAt: true, configuration: true } });
+  return rows
+    .map((r) => ({ ...r, configuration: (r.configuration ?? {}) as ProviderConfiguration }))
+    .filter((r) => {
+      const secret = r.configuration.oidc?.clientSecret ?? "";
+      return secret !== "" && !secret.startsWith(sealedPrefix);
+    });
+}
+
+/** Stores the sealed form of a row's configuration if the row is unchanged since read; keeps updated_at. */
+export async function replacePlaintextSecret(db: Db, row: PlaintextSecretRow, configuration: ProviderConfiguration): Promise<boolean> {
+  const { count } = await db.authenticationProvider.updateMany({
+    where: { id: row.id, updatedAt: row.updatedAt },
+    data: { configuration: configuration as Prisma.InputJsonValue, updatedAt: row.updatedAt },
+  });
+  return count > 0;
+}
+
+/** Providers a browser can sign in with: those with an OIDC client ID and provider URL, by name. */
+export async function listLoginProviders(db: Db): Promise<ProviderRow[]> {
+  const rows = await db.authenticationProvider.findMany({ orderBy: [{ name: "asc" }, { providerId: "asc" }], select: providerColumns });
+  return rows.filter(isLoginProvider);
+}
+
+/** Whether a browser can sign in through the provider (it has a usable OIDC configuration). */
+export function isLoginProvider(row: ProviderRow): boolean {
+  const oidc = (row.configuration as ProviderConfiguration | null)?.oidc;
+  return Boolean(oidc?.clientId && oidc.providerUrl);
+}

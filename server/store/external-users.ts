@@ -39,3 +39,21 @@ export async function deleteByExternalId(db: Db, providerId: string, externalId:
 export async function isExternalUser(db: Db, userInternalId: string): Promise<boolean> {
   return (await db.externalUser.count({ where: { userId: userInternalId } })) > 0;
 }
+
+/** The local user behind a provider identity, as a sign-in needs it; internal provider id. */
+export async function findLinkedUser(db: Db, providerInternalId: string, externalId: string) {
+  const link = await db.externalUser.findFirst({
+    where: { providerId: providerInternalId, externalId },
+    select: { user: { select: { id: true, userId: true, state: true, stateDescription: true, deletedAt: true, name: true, primaryEmailAddress: true } } },
+  });
+  return link?.user;
+}
+
+/** The user at the other end of a link and how many links that user has, for the last-link rule. */
+export async function findLinkOwner(db: Db, providerId: string, externalId: string) {
+  const link = await db.externalUser.findFirst({
+    where: { provider: { providerId }, externalId },
+    select: { user: { select: { id: true, userId: true, passwordUnusable: true, _count: { select: { externalUsers: true } } } } },
+  });
+  return link && { ...link.user, links: link.user._count.externalUsers };
+}

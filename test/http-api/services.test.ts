@@ -18,7 +18,7 @@ for (const backend of databaseBackends()) {
     const uniqueId = (prefix: string) => `${prefix}-${++seq}`;
 
     beforeAll(async () => {
-      server = await startTestServer(backend, { ADMIN_RIGHTS_ALL: "true", LOGIN_TOKENS_ENABLED: "true", CORS_ORIGINS: CONSOLE });
+      server = await startTestServer(backend, { ADMIN_RIGHTS_ALL: "true", LOGIN_TOKENS_ENABLED: "true", CORS_ORIGINS: CONSOLE, AUTH_PROVIDER_SECRET_KEY: "5e".repeat(32) });
       admin = server.adminKey;
     });
     afterAll(async () => { await server?.close(); });

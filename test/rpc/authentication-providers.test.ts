@@ -35,7 +35,7 @@ for (const backend of databaseBackends()) {
     let seq = 0;
     const uniqueId = (prefix: string) => `${prefix}-${++seq}`;
 
-    beforeAll(async () => { server = await startTestServer(backend, { ADMIN_RIGHTS_ALL: "true" }); });
+    beforeAll(async () => { server = await startTestServer(backend, { ADMIN_RIGHTS_ALL: "true", AUTH_PROVIDER_SECRET_KEY: "5e".repeat(32) }); });
     afterAll(async () => { await server?.close(); });
 
     const createProvider = (providerId = uniqueId("idp"), extra: Partial<{ name: string; allowRegistrations: boolean }> = {}) =>
@@ -174,7 +174,7 @@ describe("create-auth-provider CLI on embedded", { timeout: 180_000 }, () => {
   afterAll(() => { rmSync(dataDir, { recursive: true, force: true }); });
 
   it("creates a provider the server then serves, refuses bad input and never echoes the secret", async () => {
-    const env = { DATA_DIR: dataDir };
+    const env = { DATA_DIR: dataDir, AUTH_PROVIDER_SECRET_KEY: "5e".repeat(32) }; // client secrets are sealed
     const oidcArgs = ["--oidc-client-id", "cli-client", "--oidc-client-secret", SECRET, "--oidc-provider-url", "https://sso.example.com/"];
     const ok = await cli(env, "create-auth-provider", "--provider-id", "corp-sso", "--name", "Corp", "--allow-registrations", ...oidcArgs);
     expect([ok.code, ok.stdout.trim()]).toEqual([0, "created authentication provider corp-sso (OIDC, https://sso.example.com/)"]);

@@ -26,7 +26,7 @@ for (const backend of databaseBackends()) {
     const other = { providerId: "other-idp" };
 
     beforeAll(async () => {
-      server = await startTestServer(backend, { ADMIN_RIGHTS_ALL: "true" });
+      server = await startTestServer(backend, { ADMIN_RIGHTS_ALL: "true", AUTH_PROVIDER_SECRET_KEY: "5e".repeat(32) }); // client secrets are sealed
       const providers = server.client(AuthenticationProviderRegistry, "connect", server.adminKey);
       for (const ids of [idp, other]) {
         await providers.create({

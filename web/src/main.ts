@@ -12,6 +12,7 @@ import { notificationsView } from "./views/notifications.js";
 import { profileView } from "./views/profile.js";
 import { registerView } from "./views/register.js";
 import { sessionsView } from "./views/sessions.js";
+import { linkAccountView } from "./views/sso.js";
 import { updatePasswordView } from "./views/update-password.js";
 
 interface Route { path: string; title: string; view: View; admin?: boolean }
@@ -30,6 +31,7 @@ const ROUTES: Route[] = [
 const PUBLIC_ROUTES: Record<string, (clients: Clients, root: HTMLElement, loggedIn: () => void) => void> = {
   register: registerView,
   "update-password": updatePasswordView,
+  "link-account": linkAccountView,
 };
 
 const root = document.getElementById("app")!;

@@ -2,6 +2,7 @@
 import type { AccountClient } from "../../../client/index.js";
 import { takeFromQuery } from "../app.js";
 import { field, h, input, onSubmit } from "../dom.js";
+import { providerButtons } from "./sso.js";
 
 /** `userId` prefills the password form (after registering or setting a new password). */
 export function loginView(account: AccountClient, root: HTMLElement, loggedIn: () => void, userId = ""): void {
@@ -39,5 +40,5 @@ export function loginView(account: AccountClient, root: HTMLElement, loggedIn: (
   );
   const fromQuery = takeFromQuery("token").token; // the e-mailed link's token, kept only in the form
   if (fromQuery) (token.elements.namedItem("token") as HTMLInputElement).value = fromQuery;
-  root.append(password, token);
+  root.append(providerButtons(account), password, token);
 }
