@@ -48,14 +48,18 @@ const USER_SELECT = `SELECT u."id", u."user_id", u."name", u."description", u."p
   FROM "users" u`;
 const SCOPE_SQL: Record<UserScope, string> = { active: `u."deleted_at" IS NULL`, deleted: `u."deleted_at" IS NOT NULL`, any: "TRUE" };
 
-const userRow = (r: Record<string, any>): UserRow => Object.freeze({
-  id: r.id, userId: r.user_id, name: r.name, description: r.description, primaryEmailAddress: r.primary_email_address,
-  primaryEmailAddressValidatedAt: r.primary_email_address_validated_at, passwordUpdatedAt: r.password_updated_at,
-  requirePasswordUpdate: r.require_password_update, state: r.state, stateDescription: r.state_description, admin: r.admin,
-  temporaryPasswordCreatedAt: r.temporary_password_created_at, temporaryPasswordExpiresAt: r.temporary_password_expires_at,
-  profilePicture: r.profile_picture, consolePreferences: r.console_preferences, createdAt: r.created_at,
-  updatedAt: r.updated_at, deletedAt: r.deleted_at, attributes: Object.freeze(r.attributes),
-}) as UserRow;
+/** A raw row as UserRow (typed field by field, so a column added to `userColumns` must be added here too), frozen. */
+function userRow(r: Record<string, any>): UserRow {
+  const row: UserRow = {
+    id: r.id, userId: r.user_id, name: r.name, description: r.description, primaryEmailAddress: r.primary_email_address,
+    primaryEmailAddressValidatedAt: r.primary_email_address_validated_at, passwordUpdatedAt: r.password_updated_at,
+    requirePasswordUpdate: r.require_password_update, state: r.state, stateDescription: r.state_description, admin: r.admin,
+    temporaryPasswordCreatedAt: r.temporary_password_created_at, temporaryPasswordExpiresAt: r.temporary_password_expires_at,
+    profilePicture: r.profile_picture, consolePreferences: r.console_preferences, createdAt: r.created_at,
+    updatedAt: r.updated_at, deletedAt: r.deleted_at, attributes: Object.freeze(r.attributes) as UserRow["attributes"],
+  };
+  return Object.freeze(row);
+}
 
 /** Users by internal ID, in no particular order (a search page loads its rows so). */
 export async function findUsersByIds(db: Db, ids: string[]): Promise<UserRow[]> {
