@@ -8,32 +8,12 @@ import { State } from "../gen/ttn/lorawan/v3/enums_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { EntityRegistrySearch, type SearchUsersRequestSchema } from "../gen/ttn/lorawan/v3/search_services_pb.js";
 import { databaseBackends, startTestServer } from "../test/support/server.js";
+import { FIRST_NAMES, GATEWAYS, seedUsers } from "./seed.js";
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const RUNS = Number(process.argv[3] ?? 50);
 const BATCH = 100_000;
 process.env.TEST_DATABASE_URL ??= "postgresql://postgres@127.0.0.1:5432/test";
-
-const FIRST_NAMES = ["Alice", "Bob", "Carol", "Dave", "Erin", "Frank", "Grace", "Heidi", "Ivan", "Judy", "Mallory", "Niaj", "Olivia", "Peggy", "Rupert", "Sybil", "Trent", "Victor", "Walter", "Zoe"];
-const CITIES = ["Amsterdam", "Berlin", "Copenhagen", "Dublin", "Edinburgh", "Florence", "Geneva", "Helsinki", "Istanbul", "Krakow"];
-const GATEWAYS = 50_000;
-const sqlArray = (items: string[]) => `ARRAY[${items.map((s) => `'${s}'`).join(",")}]`;
-
-// Every user: an ID with an 8-hex-digit fragment, a first name plus a 6-hex-digit surname, a description naming
-// one of 50,000 gateways and a city; state cycles through the five states; 1 % soft-deleted; 10 % carry an attribute.
-const SEED = `
-INSERT INTO "users" ("id", "user_id", "name", "description", "primary_email_address", "password_hash", "state",
-                     "created_at", "updated_at", "deleted_at")
-SELECT gen_random_uuid(),
-       'user-' || substr(md5(i::text), 1, 8) || '-' || i,
-       (${sqlArray(FIRST_NAMES)})[1 + i % ${FIRST_NAMES.length}] || ' ' || initcap(substr(md5('n' || i), 1, 6)),
-       'Operates gateway gw' || (i % ${GATEWAYS}) || ' in ' || (${sqlArray(CITIES)})[1 + (i / 7) % ${CITIES.length}],
-       'user' || i || '@example.com', 'not-a-hash', i % 5,
-       now() - make_interval(secs => i), now(), CASE WHEN i % 100 = 0 THEN now() ELSE NULL END
-FROM generate_series($1::int, $2::int) AS i`;
-const SEED_ATTRIBUTES = `
-INSERT INTO "user_attributes" ("user_id", "key", "value")
-SELECT "id", 'team', 'team-' || (abs(hashtext("user_id")) % 1000) FROM "users" WHERE abs(hashtext("user_id")) % 10 = 0`;
 
 type Search = MessageInitShape<typeof SearchUsersRequestSchema>;
 const hex = (n: number) => randomBytes(Math.ceil(n / 2)).toString("hex").slice(0, n);
@@ -62,11 +42,7 @@ const db = new pg.Client({ connectionString: server.config.databaseUrl });
 await db.connect();
 try {
   const seedStart = performance.now();
-  for (let lo = 1; lo <= N; lo += BATCH) {
-    await db.query(SEED, [lo, Math.min(N, lo + BATCH - 1)]);
-    process.stdout.write(`\rseeded ${Math.min(N, lo + BATCH - 1).toLocaleString("en")} users`);
-  }
-  await db.query(SEED_ATTRIBUTES);
+  await seedUsers((text, params) => db.query(text, params as unknown[]), N, (seeded) => process.stdout.write(`\rseeded ${seeded.toLocaleString("en")} users`), BATCH);
   const seedMs = performance.now() - seedStart;
   const analyzeStart = performance.now();
   await db.query("VACUUM ANALYZE"); // what autovacuum would have done on a live table
@@ -86,7 +62,7 @@ try {
     const times: number[] = [];
     let hits = 0;
     for (let i = 0; i < RUNS; i++) {
-      const req: Search = { ...make(), fieldMask: { paths: ["name", "state"] } };
+      const req = { ...make(), fieldMask: { paths: ["name", "state"] } } as Search;
       const start = performance.now();
       await search.searchUsers(req, { onHeader: (h) => { hits += Number(h.get("x-total-count")); } });
       times.push(performance.now() - start);

@@ -4,9 +4,11 @@ import http2 from "node:http2";
 import { createContextValues } from "@connectrpc/connect";
 import { anyTypes } from "../client/any-types.js";
 import { ACCOUNT_API_PREFIX, accountHandler } from "./account/routes.js";
+import { Credentials } from "./auth/credentials.js";
 import { RateLimits } from "./auth/rate-limit.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
+import { setHashConcurrency } from "./domain/password-hash.js";
 import type { Logger } from "./logger.js";
 import { createMailTransport, MailOutbox, type MailTransport } from "./mail/mailer.js";
 import { BackgroundWork } from "./notifications/background.js";
@@ -66,7 +68,9 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   mail.start(); // also delivers what an earlier run left pending
   const background = new BackgroundWork(logger);
   const clock = options.clock ?? systemClock;
-  const deps: ServiceDeps = { db: database.prisma, config, logger, mail, limits, background, clock };
+  setHashConcurrency(config.passwordHashConcurrency);
+  const credentials = new Credentials(database);
+  const deps: ServiceDeps = { db: database.prisma, credentials, config, logger, mail, limits, background, clock };
   const account = accountHandler(deps);
   await sealPlaintextSecrets(database.prisma, new ProviderSecrets(config.authProviderSecretKey), logger);
 

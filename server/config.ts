@@ -1,3 +1,4 @@
+import os from "node:os";
 import path from "node:path";
 import { parseDuration } from "./domain/durations.js";
 import type { PasswordRequirements } from "./domain/password-policy.js";
@@ -63,6 +64,10 @@ export interface Config {
   authProviderSecretKey?: Buffer;
   /** Outbox delivery: attempts per message, first back-off (doubling up to the maximum), idle poll interval. */
   mailRetry: { attempts: number; backoffMs: number; maxBackoffMs: number; pollIntervalMs: number };
+  /** Server processes sharing the port (node:cluster); more than one needs PostgreSQL. */
+  workers: number;
+  /** Password hashes computed at once per process; the rest wait, so a login storm leaves the event loop a core. */
+  passwordHashConcurrency: number;
 }
 
 export class ConfigError extends Error {}
@@ -235,6 +240,10 @@ export function loadConfig(env: Env = process.env): Config {
   const mailBackoffMs = read(env, "MAIL_RETRY_BACKOFF", 30_000, timerDuration);
   const mailMaxBackoffMs = read(env, "MAIL_RETRY_MAX_BACKOFF", 3600_000, timerDuration);
   if (mailBackoffMs > mailMaxBackoffMs) throw new ConfigError("MAIL_RETRY_BACKOFF must not exceed MAIL_RETRY_MAX_BACKOFF");
+  const workers = read(env, "WORKERS", 1, int(1, 64));
+  if (workers > 1 && !env.DATABASE_URL) {
+    throw new ConfigError("WORKERS above 1 needs PostgreSQL (DATABASE_URL): the embedded database belongs to one process");
+  }
   return {
     host: read(env, "HOST", "0.0.0.0", (s) => s),
     port,
@@ -316,5 +325,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxBackoffMs: mailMaxBackoffMs,
       pollIntervalMs: read(env, "MAIL_POLL_INTERVAL", 5_000, timerDuration),
     },
+    workers,
+    // One core fewer than the machine has, divided among the workers: hashing never takes every core.
+    passwordHashConcurrency: read(env, "PASSWORD_HASH_CONCURRENCY", Math.max(1, Math.floor((os.availableParallelism() - 1) / workers)), int(1, 64)),
   };
 }

@@ -1,9 +1,11 @@
 // `npm start`: read the environment once, serve every protocol on one port, stop cleanly on SIGTERM/SIGINT
 // (a second one forces the exit).
+import cluster from "node:cluster";
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { startServer } from "./app.js";
 import { describeStartupError } from "./startup-errors.js";
+import { superviseWorkers } from "./workers.js";
 
 let config;
 try {
@@ -16,6 +18,7 @@ try {
   throw err;
 }
 const logger = createLogger(config.logLevel);
+if (config.workers > 1 && cluster.isPrimary) await superviseWorkers(config, logger); // the workers run what follows
 const started = performance.now();
 let server: Awaited<ReturnType<typeof startServer>>;
 try {
@@ -38,7 +41,9 @@ logger.info(
 // A second signal (a second Ctrl-C, or a supervisor that has waited long enough) ends the process at once,
 // without waiting for the rest of the shutdown.
 let stopping = false;
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
+// A worker stops when its primary says so (SIGTERM); a terminal's Ctrl-C reaches it too, and is the primary's to handle.
+if (cluster.isWorker) process.on("SIGINT", () => {});
+for (const signal of cluster.isWorker ? (["SIGTERM"] as const) : (["SIGTERM", "SIGINT"] as const)) {
   process.on(signal, () => {
     if (stopping) {
       logger.error({ signal }, "second signal during shutdown, exiting without finishing it");

@@ -45,7 +45,7 @@ export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void 
     const parsed = value ? parseCookieValue(value) : undefined;
     if (!parsed) throw errors.notAuthenticated();
     try {
-      return await verifySession(db, parsed.id, parsed.secret, config.sessions);
+      return (await verifySession(deps.credentials, parsed.id, parsed.secret, config.sessions, deps.clock.now())).row;
     } catch (err) {
       if (!isServiceError(err)) throw err;
       res.setHeader("set-cookie", clearedSessionCookie(secureCookie(req)));
@@ -91,16 +91,16 @@ export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void 
 
   async function logout(req: Req, res: Res): Promise<void> {
     const session = await currentSession(req, res);
-    await endSession(db, session.user.id, session.id);
+    await endSession(db, session.user!.id, session.id);
     res.setHeader("set-cookie", clearedSessionCookie(secureCookie(req)));
     res.statusCode = 204;
     res.end();
-    logger.info({ user_id: session.user.userId }, "user logged out");
+    logger.info({ user_id: session.user!.userId }, "user logged out");
   }
 
   async function me(req: Req, res: Res): Promise<void> {
     const session = await currentSession(req, res);
-    const row = await findUser(db, session.user.userId);
+    const row = await findUser(db, session.user!.userId);
     if (!row) throw errors.notAuthenticated({}, { cause: errors.tokenNotFound() });
     const user = publicOnly(toUserMessage(row, ME_PATHS, messageOptions));
     sendJson(res, 200, {

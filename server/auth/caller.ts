@@ -5,9 +5,9 @@ import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
 import * as errors from "../domain/error-catalog.js";
 import { ALL_ADMIN_RIGHTS, ALL_CLUSTER_RIGHTS, ALL_RIGHTS, Right, implied, intersect, type RightSet } from "../domain/rights.js";
 import { secretMatches, splitToken } from "../domain/tokens.js";
-import { findApiKeyForAuth, type ApiKeyRow } from "../store/api-keys.js";
-import type { Db } from "../store/db.js";
+import type { ApiKeyRow } from "../store/api-keys.js";
 import type { SessionRow } from "../store/sessions.js";
+import type { CachedCredential, Credentials } from "./credentials.js";
 import { verifySession, type SessionPolicy } from "./sessions.js";
 
 /** The user a credential belongs to, as far as rights are concerned. */
@@ -94,7 +94,7 @@ function splitAuthorization(header: string): { scheme: string; value: string } {
   return { scheme: header.slice(0, space).toLowerCase(), value: header.slice(space + 1).trim() };
 }
 
-export async function resolveCaller(db: Db, authorization: string | null, options: ResolveOptions): Promise<Caller> {
+export async function resolveCaller(credentials: Credentials, authorization: string | null, options: ResolveOptions): Promise<Caller> {
   if (!authorization) return ANONYMOUS;
   const { scheme, value } = splitAuthorization(authorization);
   if (scheme === "clusterkey" && options.clusterKeys) {
@@ -105,9 +105,9 @@ export async function resolveCaller(db: Db, authorization: string | null, option
   const token = splitToken(value); // malformed → pkg/auth:token (3), as upstream
   switch (token.kind) {
     case "key":
-      return resolveApiKey(db, token.id, token.secret, options);
+      return resolveApiKey(credentials, token.id, token.secret, options);
     case "ssn":
-      return resolveSession(db, token.id, token.secret, options);
+      return resolveSession(credentials, token.id, token.secret, options);
     case "ref":
     case "aut":
       throw errors.unsupportedAuthorization();
@@ -117,22 +117,39 @@ export async function resolveCaller(db: Db, authorization: string | null, option
   }
 }
 
-async function resolveApiKey(db: Db, id: string, secret: string, options: { adminRightsAll: boolean; now?: Date }): Promise<Caller> {
-  const row = await findApiKeyForAuth(db, id);
-  if (!row) throw errors.apiKeyNotFoundForAuth();
+async function resolveApiKey(credentials: Credentials, id: string, secret: string, options: { adminRightsAll: boolean; now?: Date }): Promise<Caller> {
+  const entry = await credentials.apiKey(id);
+  if (!entry) throw errors.apiKeyNotFoundForAuth();
+  const row = entry.row;
   // Secret, expiry, then owner (C.3): a key whose owner is soft-deleted does not exist for authentication.
   if (!secretMatches(row.secretHash, secret)) throw errors.invalidAuthorization();
   if (row.expiresAt && row.expiresAt <= (options.now ?? new Date())) throw errors.apiKeyExpired();
   if (!row.user || row.user.deletedAt) throw errors.apiKeyNotFoundForAuth();
-  const { secretHash: _secret, user, ...key } = row;
-  return userCaller({ kind: "api-key", key, user }, key.rights as Right[], options.adminRightsAll);
+  return derivedCaller(entry, options.adminRightsAll, () => {
+    const { secretHash: _secret, user, ...key } = row;
+    return userCaller({ kind: "api-key", key, user: user! }, key.rights as Right[], options.adminRightsAll);
+  });
 }
 
 /** A session acts with all of its user's rights (spec C.7), narrowed by the user's state like any credential. */
-async function resolveSession(db: Db, id: string, secret: string, options: ResolveOptions): Promise<Caller> {
-  const row = await verifySession(db, id, secret, options.sessions, options.now);
-  const { secretHash: _secret, user, ...session } = row;
-  return userCaller({ kind: "session", session, user }, [Right.ALL], options.adminRightsAll);
+async function resolveSession(credentials: Credentials, id: string, secret: string, options: ResolveOptions): Promise<Caller> {
+  const entry = await verifySession(credentials, id, secret, options.sessions, options.now);
+  return derivedCaller(entry, options.adminRightsAll, () => {
+    const { secretHash: _secret, user, ...session } = entry.row;
+    return userCaller({ kind: "session", session, user: user! }, [Right.ALL], options.adminRightsAll);
+  });
+}
+
+/**
+ * The caller built from a (cached) credential, built once per entry and then shared by every call with it:
+ * callers are never modified after they are built.
+ */
+function derivedCaller(entry: CachedCredential<unknown>, adminRightsAll: boolean, build: () => Caller): Caller {
+  const derived = entry.derived as { adminRightsAll: boolean; caller: Caller } | undefined;
+  if (derived?.adminRightsAll === adminRightsAll) return derived.caller;
+  const caller = build();
+  entry.derived = { adminRightsAll, caller };
+  return caller;
 }
 
 /** A trusted cluster service: every _READ and _INFO right on every entity (spec 0.3), never an admin. */

@@ -4,6 +4,7 @@ import * as errors from "../domain/error-catalog.js";
 import { digestSecret, joinToken, randomKey, secretMatches } from "../domain/tokens.js";
 import type { Db } from "../store/db.js";
 import * as store from "../store/sessions.js";
+import type { CachedCredential, Credentials } from "./credentials.js";
 
 export const SESSION_COOKIE = "_session";
 
@@ -49,25 +50,28 @@ export const cookieBearer = (value: string): string | undefined => {
 
 /**
  * Verifies a session credential (C.7 order: exists → secret → expiry → owner). Use slides the idle deadline;
- * the write happens at most once per SLIDE_STEP, so most requests cost one indexed read.
+ * the write happens at most once per SLIDE_STEP, so most requests cost no write (and, cached, no read).
  */
-export async function verifySession(db: Db, id: string, secret: string, policy: SessionPolicy, now = new Date()): Promise<store.SessionForAuth> {
-  const row = await store.findSessionForAuth(db, id);
-  if (!row) throw errors.tokenNotFound();
-  if (!secretMatches(row.secretHash, secret)) throw errors.invalidAuthorization();
-  // Checked against today's policy as well as the stored deadline, so shortening a lifetime applies at once.
-  const deadline = Math.min(sessionDeadline(row, policy).getTime(), row.expiresAt?.getTime() ?? Infinity);
-  if (deadline <= now.getTime()) throw errors.tokenExpired();
+export async function verifySession(
+  credentials: Credentials, id: string, secret: string, policy: SessionPolicy, now = new Date(),
+): Promise<CachedCredential<store.SessionForAuth>> {
+  let entry = await credentials.session(id);
+  if (!entry) throw errors.tokenNotFound();
+  if (!secretMatches(entry.row.secretHash, secret)) throw errors.invalidAuthorization();
+  // A cached copy may predate another instance's use of the session: only the stored row can say it ended.
+  if (deadlineOf(entry.row, policy) <= now.getTime()) entry = await credentials.session(id, true);
+  if (!entry) throw errors.tokenNotFound();
+  const row = entry.row;
+  if (deadlineOf(row, policy) <= now.getTime()) throw errors.tokenExpired();
   if (!row.user || row.user.deletedAt) throw errors.tokenNotFound();
   const lastSeen = (row.lastSeenAt ?? row.createdAt).getTime();
-  if (now.getTime() - lastSeen >= slideStep(policy)) {
-    const expiresAt = sessionDeadline(row, policy, now);
-    await store.touchSession(db, row.id, now, expiresAt);
-    row.lastSeenAt = now;
-    row.expiresAt = expiresAt;
-  }
-  return row;
+  if (now.getTime() - lastSeen >= slideStep(policy)) entry = await credentials.touchSession(entry, now, sessionDeadline(row, policy, now));
+  return entry;
 }
+
+/** Checked against today's policy as well as the stored deadline, so shortening a lifetime applies at once. */
+const deadlineOf = (row: store.SessionForAuth, policy: SessionPolicy) =>
+  Math.min(sessionDeadline(row, policy).getTime(), row.expiresAt?.getTime() ?? Infinity);
 
 /** A minute, or a tenth of the idle timeout when that is shorter: the idle deadline is this precise. */
 const slideStep = (policy: SessionPolicy) => Math.min(60_000, policy.idleTimeoutMs / 10);

@@ -15,8 +15,8 @@ const pbkdf2Async = promisify(pbkdf2);
 
 // OWASP Password Storage Cheat Sheet floor for argon2id: 19 MiB, 2 passes, 1 lane.
 // Measured on the dev container (2 vCPU, Node 20.20, argon2 0.45.1): ~40 ms per hash, ~35 ms per verify.
-// The native addon runs on libuv's threadpool, so the event loop keeps ticking meanwhile; concurrency is
-// bounded by UV_THREADPOOL_SIZE (default 4), which also caps how much CPU a login flood can take.
+// The native addon runs on libuv's threadpool, so the event loop keeps ticking meanwhile; but four hashes at once
+// (the pool's size) would take every core of a small machine from it, so at most `setHashConcurrency` run at once.
 const ARGON2_OPTIONS = {
   type: argon2.argon2id,
   memoryCost: 19456,
@@ -24,8 +24,30 @@ const ARGON2_OPTIONS = {
   parallelism: 1,
 } as const;
 
+let hashSlots = 1;
+let hashing = 0;
+const waiting: (() => void)[] = [];
+
+/** How many hashes or verifications may run at once in this process (PASSWORD_HASH_CONCURRENCY). */
+export function setHashConcurrency(slots: number): void {
+  hashSlots = Math.max(1, slots);
+}
+
+/** Runs `work` once a hashing slot is free: a login storm queues here instead of starving other calls. */
+async function withHashSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (hashing < hashSlots) hashing++;
+  else await new Promise<void>((resolve) => waiting.push(resolve)); // a finishing hash hands its slot over
+  try {
+    return await work();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else hashing--;
+  }
+}
+
 export async function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, ARGON2_OPTIONS);
+  return withHashSlot(() => argon2.hash(password, ARGON2_OPTIONS));
 }
 
 /**
@@ -36,7 +58,7 @@ export async function hashPassword(password: string): Promise<string> {
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   if (hash.startsWith("$argon2")) {
     try {
-      return await argon2.verify(hash, password);
+      return await withHashSlot(() => argon2.verify(hash, password));
     } catch {
       throw invalidHash();
     }
@@ -79,7 +101,7 @@ async function verifyPbkdf2(hash: string, password: string): Promise<boolean> {
   const storedKey = Buffer.from(encodedKey, "base64url");
 
   // The salt is used as its ASCII text, not decoded: that is what upstream (and Django) do.
-  const derived = await pbkdf2Async(Buffer.from(password, "utf8"), Buffer.from(salt, "utf8"), iterations, storedKey.length, digest);
+  const derived = await withHashSlot(() => pbkdf2Async(Buffer.from(password, "utf8"), Buffer.from(salt, "utf8"), iterations, storedKey.length, digest));
   return timingSafeEqual(derived, storedKey);
 }
 

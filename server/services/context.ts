@@ -1,6 +1,7 @@
 // What every service handler receives: the database, configuration, mail, and the per-request caller.
 import { createContextKey, type HandlerContext } from "@connectrpc/connect";
 import { resolveCaller, type Caller } from "../auth/caller.js";
+import type { Credentials } from "../auth/credentials.js";
 import type { RateLimits } from "../auth/rate-limit.js";
 import { assertSameOriginRequest } from "../auth/request-origin.js";
 import { cookieBearer, readCookie, SESSION_COOKIE } from "../auth/sessions.js";
@@ -16,6 +17,8 @@ import type { PrismaClient } from "../../prisma/generated/client.js";
 
 export interface ServiceDeps {
   db: PrismaClient;
+  /** API keys and sessions as authentication reads them (cached, never past a revocation). */
+  credentials: Credentials;
   config: Config;
   logger: Logger;
   mail: MailQueue;
@@ -63,17 +66,17 @@ function headerSafe(text: string): string {
  * (spec C.7), but only for requests the browser shows to come from our own or an allowed origin (CSRF).
  */
 async function resolveRequest(deps: ServiceDeps, ctx: HandlerContext): Promise<Caller> {
-  const options = { adminRightsAll: deps.config.adminRightsAll, sessions: deps.config.sessions, clusterKeys: deps.config.clusterKeys };
+  const options = { adminRightsAll: deps.config.adminRightsAll, sessions: deps.config.sessions, clusterKeys: deps.config.clusterKeys, now: deps.clock.now() };
   const authorization = ctx.requestHeader.get("authorization");
-  if (authorization) return resolveCaller(deps.db, authorization, options);
+  if (authorization) return resolveCaller(deps.credentials, authorization, options);
   const cookie = readCookie(ctx.requestHeader.get("cookie"), SESSION_COOKIE);
   const bearer = cookie ? cookieBearer(cookie) : undefined;
-  if (!bearer) return resolveCaller(deps.db, null, options);
+  if (!bearer) return resolveCaller(deps.credentials, null, options);
   assertSameOriginRequest(
     { origin: ctx.requestHeader.get("origin"), secFetchSite: ctx.requestHeader.get("sec-fetch-site"), selfOrigin: new URL(ctx.url).origin },
     deps.config,
   );
-  return resolveCaller(deps.db, `Bearer ${bearer}`, options);
+  return resolveCaller(deps.credentials, `Bearer ${bearer}`, options);
 }
 
 /** The caller, or anonymous when the credential is bad: for checks that only ask "is this an admin?" (B.0.1). */

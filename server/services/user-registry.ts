@@ -142,7 +142,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       await requireAdminWith(deps, ctx, Right.USER_INFO);
       const paths = userReadMask(req.fieldMask?.paths ?? []);
       const { users: rows, total } = await users.listUsers(db, {
-        where: users.scopeFilter(req.deleted),
+        deleted: req.deleted,
         order: req.order,
         ...page(req.limit, req.page, config.defaultPageLimit),
       });

@@ -1,7 +1,7 @@
 import type { Prisma } from "../../prisma/generated/client.js";
 import { isRecordNotFound, orderBy, type Db } from "./db.js";
 
-/** Key metadata; the secret's digest is only read by `findApiKeyForAuth`. */
+/** Key metadata; the secret's digest is only read by `readApiKeyForAuth` (credentials.ts). */
 export const apiKeyColumns = {
   id: true, name: true, rights: true, expiresAt: true, createdAt: true, updatedAt: true,
 } satisfies Prisma.ApiKeySelect;
@@ -13,18 +13,6 @@ export function createApiKey(
   data: { id: string; secretHash: string; name: string; rights: number[]; userId: string; expiresAt: Date | null },
 ): Promise<ApiKeyRow> {
   return db.apiKey.create({ data, select: apiKeyColumns });
-}
-
-/** Everything authentication needs in one round trip: the key, its digest and its owner's state. */
-export function findApiKeyForAuth(db: Db, id: string) {
-  return db.apiKey.findUnique({
-    where: { id },
-    select: {
-      ...apiKeyColumns,
-      secretHash: true,
-      user: { select: { id: true, userId: true, admin: true, state: true, stateDescription: true, deletedAt: true, primaryEmailAddressValidatedAt: true } },
-    },
-  });
 }
 
 export function findUserApiKey(db: Db, userInternalId: string, id: string): Promise<ApiKeyRow | null> {

@@ -1,8 +1,30 @@
 import type { Prisma, PrismaClient } from "../../prisma/generated/client.js";
 import * as errors from "../domain/error-catalog.js";
+import type { ChangeCache } from "./change-cache.js";
+import type { Sql } from "./database.js";
 
 /** A client or an open transaction: repositories accept either, so callers decide what is atomic. */
 export type Db = PrismaClient | Prisma.TransactionClient;
+
+/** What the hottest reads use beside a root client: raw SQL, and user rows cached until they change. */
+export interface RawAccess {
+  sql: Sql;
+  userRows: ChangeCache<{ ownerId: string; row: unknown }>;
+}
+
+const rawAccess = new WeakMap<object, RawAccess>();
+
+/** Registers the raw access of a database's root client (store/database.ts does, when it opens one). */
+export function registerRawAccess(client: PrismaClient, access: RawAccess): void {
+  rawAccess.set(client, access);
+}
+
+/**
+ * Raw access beside `db` when it is a root client, undefined inside a transaction (whose reads must stay on its
+ * own connection and see its own writes). The hottest reads use it to skip Prisma's per-query work; they return
+ * the same shapes either way.
+ */
+export const rawAccessOf = (db: Db): RawAccess | undefined => rawAccess.get(db);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,4 +1,4 @@
-// User sessions and login tokens. The session secret's digest is only read by `findSessionForAuth`.
+// User sessions and login tokens. The session secret's digest is only read by `readSessionForAuth` (credentials.ts).
 import type { Prisma } from "../../prisma/generated/client.js";
 import { isUuid, orderBy, type Db } from "./db.js";
 
@@ -14,20 +14,7 @@ export function createSession(db: Db, data: { userId: string; secretHash: string
   return db.userSession.create({ data: { ...data, lastSeenAt: data.createdAt }, select: sessionColumns });
 }
 
-/** The session, its digest and its owner in one round trip. */
-export function findSessionForAuth(db: Db, id: string) {
-  if (!isSessionId(id)) return Promise.resolve(null);
-  return db.userSession.findUnique({
-    where: { id },
-    select: {
-      ...sessionColumns,
-      secretHash: true,
-      user: { select: { id: true, userId: true, admin: true, state: true, stateDescription: true, deletedAt: true } },
-    },
-  });
-}
-
-export type SessionForAuth = NonNullable<Awaited<ReturnType<typeof findSessionForAuth>>>;
+export type { SessionForAuth } from "./credentials.js";
 
 /** Records use; `updated_at` is left alone because upstream never touches it after creation. */
 export async function touchSession(db: Db, id: string, lastSeenAt: Date, expiresAt: Date): Promise<void> {

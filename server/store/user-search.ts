@@ -5,7 +5,7 @@
 // need, nor the plan choice below); the rows are then loaded with the usual user columns, in page order.
 import { Prisma } from "../../prisma/generated/client.js";
 import { parseOrder, type Db } from "./db.js";
-import { USER_ORDER_FIELDS, userColumns, type UserRow } from "./users.js";
+import { USER_ORDER_FIELDS, findUsersByIds, type UserRow } from "./users.js";
 
 export interface UserSearch {
   /** user_id or name contains it, or the description matches it (full-text). */
@@ -23,6 +23,8 @@ export interface UserSearch {
   order: string;
   take: number;
   skip: number;
+  /** Counted exactly up to this many matches (default EXACT_COUNT_LIMIT). */
+  exactCountLimit?: number;
 }
 
 /** `%`, `_` and the escape character itself match literally (LIKE's default escape is the backslash). */
@@ -61,47 +63,63 @@ function orderOf(order: string): { column: string; by: (t: string) => Prisma.Sql
   };
 }
 
-const isTextual = (s: UserSearch) =>
-  Boolean(s.query || s.idContains || s.nameContains || s.descriptionContains || Object.keys(s.attributesContain).length);
+/**
+ * Matches are counted exactly up to this many; past it, x-total-count is PostgreSQL's estimate (never below it).
+ * Upstream counts every match, which on a million users costs hundreds of milliseconds for a common first name;
+ * even counting to 10,000 reads thousands of scattered table pages.
+ */
+export const EXACT_COUNT_LIMIT = 1_000;
 
 /**
- * The page of matching internal IDs and the number of matches. Two plans, because the planner cannot estimate
- * substring and full-text selectivity: given an ORDER BY … LIMIT it may walk the user_id index and test every
- * row (seconds on a million users) instead of asking the trigram/full-text indexes for the few matches.
- * - Text filters: collect the matches first (MATERIALIZED keeps the planner from reordering that), then sort
- *   and count them in the same pass.
- * - Otherwise (state / deleted only): the ordered index scan stops after one page, and the count is an
- *   index-only scan (users_state_active_idx).
+ * The page of matching internal IDs and the number of matches. The planner cannot estimate substring and full-text
+ * selectivity well: given an ORDER BY … LIMIT it may walk the user_id index and test every row (seconds on a
+ * million users) when the trigram/full-text indexes would name the few matches at once. So the matches are first
+ * counted, up to EXACT_COUNT_LIMIT + 1, in a MATERIALIZED query that the planner plans without the limit (it asks
+ * the indexes) and that stops once enough rows were read. Then:
+ * - few matches: all of them are collected, sorted and paged (at most EXACT_COUNT_LIMIT rows);
+ * - many: they are dense enough that walking the order's index meets a page of them early. When the planner's
+ *   estimate already says so, the page is read while counting.
  */
 async function matchingPage(db: Db, search: UserSearch, where: Prisma.Sql): Promise<{ ids: string[]; total: number }> {
   const order = orderOf(search.order);
-  const count = async () => {
-    const [row] = await db.$queryRaw<{ total: bigint | number }[]>`SELECT count(*) AS total FROM "users" u WHERE ${where}`;
-    return Number(row?.total ?? 0);
+  const limit = search.exactCountLimit ?? EXACT_COUNT_LIMIT;
+  const countUpToLimit = async () => {
+    const [row] = await db.$queryRaw<{ counted: number }[]>`
+      WITH m AS MATERIALIZED (SELECT 1 FROM "users" u WHERE ${where})
+      SELECT count(*)::int AS counted FROM (SELECT 1 FROM m LIMIT ${limit + 1}) c`;
+    return row?.counted ?? 0;
   };
-  if (isTextual(search)) {
-    const extra = order.column === "user_id" ? Prisma.empty : Prisma.raw(`, u."${order.column}"`);
-    const rows = await db.$queryRaw<{ id: string; total: bigint | number }[]>`
-      WITH m AS MATERIALIZED (SELECT u."id", u."user_id"${extra} FROM "users" u WHERE ${where})
-      SELECT m."id", count(*) OVER () AS total FROM m
-      ORDER BY ${order.by("m")} LIMIT ${search.take} OFFSET ${search.skip}`;
-    // A page past the end has no row to carry the total.
-    const total = rows.length ? Number(rows[0]!.total) : search.skip ? await count() : 0;
-    return { ids: rows.map((r) => r.id), total };
+  const walkOrderIndex = async () =>
+    (await db.$queryRaw<{ id: string }[]>`SELECT u."id" FROM "users" u WHERE ${where}
+      ORDER BY ${order.by("u")} LIMIT ${search.take} OFFSET ${search.skip}`).map((r) => r.id);
+  // Planning alone tells whether matches are plentiful; then the page need not wait for the count.
+  const estimate = await estimatedMatches(db, where);
+  if (estimate > 10 * limit) {
+    const [counted, ids] = await Promise.all([countUpToLimit(), walkOrderIndex()]);
+    return { ids, total: counted > limit ? Math.max(counted, estimate) : counted };
   }
-  const [rows, total] = await Promise.all([
-    db.$queryRaw<{ id: string }[]>`SELECT u."id" FROM "users" u WHERE ${where}
-      ORDER BY ${order.by("u")} LIMIT ${search.take} OFFSET ${search.skip}`,
-    count(),
-  ]);
-  return { ids: rows.map((r) => r.id), total };
+  const counted = await countUpToLimit();
+  if (counted > limit) return { ids: await walkOrderIndex(), total: Math.max(counted, estimate) };
+  if (counted <= search.skip) return { ids: [], total: counted };
+  const extra = order.column === "user_id" ? Prisma.empty : Prisma.raw(`, u."${order.column}"`);
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    WITH m AS MATERIALIZED (SELECT u."id", u."user_id"${extra} FROM "users" u WHERE ${where})
+    SELECT m."id" FROM m ORDER BY ${order.by("m")} LIMIT ${search.take} OFFSET ${search.skip}`;
+  return { ids: rows.map((r) => r.id), total: counted };
+}
+
+/** The planner's estimate of how many rows match (from the statistics ANALYZE keeps), without reading them. */
+async function estimatedMatches(db: Db, where: Prisma.Sql): Promise<number> {
+  const [row] = await db.$queryRaw<{ "QUERY PLAN": unknown }[]>`EXPLAIN (FORMAT JSON) SELECT 1 FROM "users" u WHERE ${where}`;
+  const plan = typeof row?.["QUERY PLAN"] === "string" ? JSON.parse(row["QUERY PLAN"]) : row?.["QUERY PLAN"];
+  return Math.round(Number((plan as [{ Plan: { "Plan Rows": number } }])?.[0]?.Plan?.["Plan Rows"] ?? 0));
 }
 
 /** One page of matching users in the requested order, and the number of matches before paging. */
 export async function searchUsers(db: Db, search: UserSearch): Promise<{ users: UserRow[]; total: number }> {
   const { ids, total } = await matchingPage(db, search, whereClause(search));
   if (!ids.length) return { users: [], total };
-  const rows = await db.user.findMany({ where: { id: { in: ids } }, select: userColumns });
+  const rows = await findUsersByIds(db, ids);
   const byId = new Map(rows.map((r) => [r.id, r]));
   // A row deleted between the two queries is simply left out.
   return { users: ids.flatMap((id) => byId.get(id) ?? []), total };

@@ -1,6 +1,7 @@
 import type { Prisma } from "../../prisma/generated/client.js";
 import * as errors from "../domain/error-catalog.js";
-import { orderBy, type Db } from "./db.js";
+import { ALL_USERS } from "./change-cache.js";
+import { orderBy, parseOrder, rawAccessOf, type Db, type RawAccess } from "./db.js";
 
 /** Every column except secrets. Password and temporary-password hashes are only read by `findUserSecrets`. */
 export const userColumns = {
@@ -17,8 +18,54 @@ export type UserScope = "active" | "deleted" | "any";
 const scoped = (scope: UserScope): Prisma.UserWhereInput =>
   scope === "active" ? { deletedAt: null } : scope === "deleted" ? { deletedAt: { not: null } } : {};
 
-export function findUser(db: Db, userId: string, scope: UserScope = "active"): Promise<UserRow | null> {
-  return db.user.findFirst({ where: { userId, ...scoped(scope) }, select: userColumns });
+/**
+ * The user, or null. Outside transactions a live user comes from the row cache (dropped whenever the database
+ * announces a change to the user or its attributes) or one raw query; the row is frozen, as others share it.
+ */
+export async function findUser(db: Db, userId: string, scope: UserScope = "active"): Promise<UserRow | null> {
+  const raw = rawAccessOf(db);
+  if (!raw) return db.user.findFirst({ where: { userId, ...scoped(scope) }, select: userColumns });
+  const key = `r:${userId}`;
+  if (scope === "active") {
+    const cached = raw.userRows.get(key);
+    if (cached) return cached.row as UserRow;
+  }
+  const generation = raw.userRows.begin();
+  const { rows: [found] } = await raw.sql(`${USER_SELECT} WHERE u."user_id" = $1 AND ${SCOPE_SQL[scope]}`, [userId], `find_user_${scope}`);
+  if (!found) return null;
+  const row = userRow(found);
+  if (!row.deletedAt) raw.userRows.put(key, generation, { ownerId: row.id, row });
+  return row;
+}
+
+// The same columns as `userColumns` in raw SQL, for reads outside transactions (every Get, List and search page).
+const USER_SELECT = `SELECT u."id", u."user_id", u."name", u."description", u."primary_email_address",
+  u."primary_email_address_validated_at", u."password_updated_at", u."require_password_update", u."state",
+  u."state_description", u."admin", u."temporary_password_created_at", u."temporary_password_expires_at",
+  u."profile_picture", u."console_preferences", u."created_at", u."updated_at", u."deleted_at",
+  (SELECT coalesce(json_agg(json_build_object('key', a."key", 'value', a."value") ORDER BY a."key"), '[]'::json)
+     FROM "user_attributes" a WHERE a."user_id" = u."id") AS "attributes"
+  FROM "users" u`;
+const SCOPE_SQL: Record<UserScope, string> = { active: `u."deleted_at" IS NULL`, deleted: `u."deleted_at" IS NOT NULL`, any: "TRUE" };
+
+/** A raw row as UserRow (typed field by field, so a column added to `userColumns` must be added here too), frozen. */
+function userRow(r: Record<string, any>): UserRow {
+  const row: UserRow = {
+    id: r.id, userId: r.user_id, name: r.name, description: r.description, primaryEmailAddress: r.primary_email_address,
+    primaryEmailAddressValidatedAt: r.primary_email_address_validated_at, passwordUpdatedAt: r.password_updated_at,
+    requirePasswordUpdate: r.require_password_update, state: r.state, stateDescription: r.state_description, admin: r.admin,
+    temporaryPasswordCreatedAt: r.temporary_password_created_at, temporaryPasswordExpiresAt: r.temporary_password_expires_at,
+    profilePicture: r.profile_picture, consolePreferences: r.console_preferences, createdAt: r.created_at,
+    updatedAt: r.updated_at, deletedAt: r.deleted_at, attributes: Object.freeze(r.attributes) as UserRow["attributes"],
+  };
+  return Object.freeze(row);
+}
+
+/** Users by internal ID, in no particular order (a search page loads its rows so). */
+export async function findUsersByIds(db: Db, ids: string[]): Promise<UserRow[]> {
+  const sql = rawAccessOf(db)?.sql;
+  if (sql) return (await sql(`${USER_SELECT} WHERE u."id" = ANY($1::uuid[])`, [ids], "find_users_by_ids")).rows.map(userRow);
+  return db.user.findMany({ where: { id: { in: ids } }, select: userColumns });
 }
 
 /** `findUser`, or `user_not_found` (5). */
@@ -73,19 +120,41 @@ export function userOrder(order: string): Prisma.UserOrderByWithRelationInput[] 
   return orderBy(order, USER_ORDER_FIELDS, "userId", "userId");
 }
 
+/** One page of live (or only soft-deleted) users in `order`, and how many there are in all. */
 export async function listUsers(
   db: Db,
-  options: { where: Prisma.UserWhereInput; order: string; take: number; skip: number },
+  options: { deleted: boolean; order: string; take: number; skip: number },
 ): Promise<{ users: UserRow[]; total: number }> {
-  const [users, total] = await Promise.all([
-    db.user.findMany({ where: options.where, orderBy: userOrder(options.order), take: options.take, skip: options.skip, select: userColumns }),
-    db.user.count({ where: options.where }),
+  const raw = rawAccessOf(db);
+  const scope: UserScope = options.deleted ? "deleted" : "active";
+  if (!raw) {
+    const where = scoped(scope);
+    const [users, total] = await Promise.all([
+      db.user.findMany({ where, orderBy: userOrder(options.order), take: options.take, skip: options.skip, select: userColumns }),
+      db.user.count({ where }),
+    ]);
+    return { users, total };
+  }
+  const { field, desc } = parseOrder(options.order);
+  const column = Object.hasOwn(USER_ORDER_FIELDS, field) ? field : "user_id";
+  const dir = desc ? "DESC" : "ASC";
+  const by = column === "user_id" ? `u."user_id" ${dir}` : `u."${column}" ${dir}, u."user_id" ${dir}`;
+  const [page, count] = await Promise.all([
+    raw.sql(`${USER_SELECT} WHERE ${SCOPE_SQL[scope]} ORDER BY ${by} LIMIT $1 OFFSET $2`, [options.take, options.skip]),
+    countUsers(raw, scope),
   ]);
-  return { users, total };
+  return { users: page.rows.map(userRow), total: count };
 }
 
-export function scopeFilter(deleted: boolean): Prisma.UserWhereInput {
-  return scoped(deleted ? "deleted" : "active");
+/** How many live (or soft-deleted) users there are: counted once, then kept until any user is added or changes. */
+async function countUsers(raw: RawAccess, scope: UserScope): Promise<number> {
+  const key = `c:${scope}`;
+  const cached = raw.userRows.get(key);
+  if (cached) return cached.row as number;
+  const generation = raw.userRows.begin();
+  const { rows: [row] } = await raw.sql(`SELECT count(*)::int AS "total" FROM "users" u WHERE ${SCOPE_SQL[scope]}`, [], `count_users_${scope}`);
+  raw.userRows.put(key, generation, { ownerId: ALL_USERS, row: row.total });
+  return row.total;
 }
 
 /**

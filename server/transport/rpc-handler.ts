@@ -15,7 +15,7 @@ import * as errors from "../domain/error-catalog.js";
 import type { ServiceError } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
 import { bodyKind, checkBody, emptyBody, encodeBody, ENVELOPE_BYTES, readBody, type BodyKind } from "./request-body.js";
-import { canonicalRequestJson } from "./upstream-json.js";
+import { canonicalRequestJson, mayNeedRewrite } from "./upstream-json.js";
 
 type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
 type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
@@ -108,7 +108,7 @@ async function prepare(
     setBody(uReq, body as Uint8Array);
     return;
   }
-  if (checked.ok && kind.protocol === "connect" && !kind.binary) {
+  if (checked.ok && kind.protocol === "connect" && !kind.binary && mayNeedRewrite(input)) {
     try {
       checked = { ok: true, message: canonicalRequestJson(checked.message, input) };
     } catch {

@@ -72,6 +72,42 @@ function fieldValue(value: Json, field: DescField): Json {
   }
 }
 
+/** Which of the dialect's forms can occur in a message: enum values and field masks anywhere inside it. */
+interface DialectForms {
+  enums: boolean;
+  fieldMasks: boolean;
+}
+
+const formsOf = new WeakMap<DescMessage, DialectForms>();
+
+function dialectForms(desc: DescMessage, visiting = new Set<DescMessage>()): DialectForms {
+  const known = formsOf.get(desc);
+  if (known) return known;
+  const forms = { enums: false, fieldMasks: desc.typeName === FIELD_MASK };
+  if (!forms.fieldMasks && !desc.typeName.startsWith("google.protobuf.") && !visiting.has(desc)) {
+    visiting.add(desc);
+    for (const field of desc.fields) {
+      const kind = field.fieldKind === "list" ? field.listKind : field.fieldKind === "map" ? field.mapKind : field.fieldKind;
+      if (kind === "enum") forms.enums = true;
+      const message = kind === "message" ? (field as { message?: DescMessage }).message : undefined;
+      if (message) {
+        const inner = dialectForms(message, visiting);
+        forms.enums ||= inner.enums;
+        forms.fieldMasks ||= inner.fieldMasks;
+      }
+    }
+    visiting.delete(desc);
+  }
+  if (!visiting.size) formsOf.set(desc, forms); // only complete answers (a cycle's inner view is partial)
+  return forms;
+}
+
+/** False when no request of this type can carry the dialect (e.g. AuthInfo's Empty): its body is left alone. */
+export function mayNeedRewrite(input: DescMessage): boolean {
+  const forms = dialectForms(input);
+  return forms.enums || forms.fieldMasks;
+}
+
 /** A parsed JSON value for `desc` in canonical JSON; the same value when it needed no change. */
 export function canonicalJson(value: Json, desc: DescMessage): Json {
   return messageValue(value, desc);

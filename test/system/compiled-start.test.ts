@@ -1,0 +1,40 @@
+// `npm start` runs the compiled server (build/): it must start from there, answer, and stop cleanly, so a source file
+// the build leaves out (or an asset it does not carry) fails here rather than on a user's machine.
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { expect, it } from "vitest";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+it("starts from build/, answers an RPC and stops on SIGTERM", { timeout: 180_000 }, async () => {
+  await promisify(execFile)(process.execPath, ["scripts/build-server.mjs", "--if-stale"], { cwd: root });
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "ttnid-compiled-"));
+  const child = spawn(process.execPath, ["build/server/main.js"], {
+    cwd: root, env: { ...process.env, HOST: "127.0.0.1", PORT: "0", DATA_DIR: dataDir }, stdio: ["ignore", "pipe", "pipe"],
+  });
+  try {
+    let output = "";
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.on("data", (d) => {
+        output += d;
+        const match = /"port":(\d+)[^\n]*identity server listening/.exec(output);
+        if (match) resolve(Number(match[1]));
+      });
+      child.stderr.on("data", (d) => { output += d; });
+      child.on("exit", (code) => reject(new Error(`exited with ${code}:\n${output}`)));
+    });
+    const res = await fetch(`http://127.0.0.1:${port}/ttn.lorawan.v3.EntityAccess/AuthInfo`, {
+      method: "POST", headers: { "content-type": "application/json" }, body: "{}",
+    });
+    expect(res.status).toBe(200);
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  } finally {
+    child.kill("SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
