@@ -6,6 +6,7 @@ import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
 import { login } from "../account/support.js";
+import { adminCreatesUser } from "../support/users.js";
 import { databaseBackends, rpcError, startTestServer, type DatabaseBackend, type TestServer } from "../support/server.js";
 
 /** A TCP relay to `target` that can refuse and cut connections, standing in for a database going away. */
@@ -71,14 +72,18 @@ describe.runIf(postgres)("database unavailable on postgres", () => {
   it("answers database_unavailable (14) with a retry hint, on RPCs and logins, and recovers", async () => {
     const registry = server.client(UserRegistry, "connect", server.adminKey);
     await registry.get({ userIds: { userId: "admin-user" } });
+    // A user this instance has never read: its row can only come from the database. (Rows and credentials read
+    // before the cut may still be answered from the change-announced caches until the lost announcement
+    // connection is noticed; that serves nothing stale, since nothing can change while the database is away.)
+    await adminCreatesUser(server, "never-read");
 
     relay.cut();
-    const err = await rpcError(registry.get({ userIds: { userId: "admin-user" } }));
+    const err = await rpcError(registry.get({ userIds: { userId: "never-read" } }));
     expect(err.code).toBe(Code.Unavailable);
     expect(err.errorName).toBe("pkg/util/store:database_unavailable");
     expect(Number(err.metadata.get("retry-after"))).toBeGreaterThanOrEqual(1);
 
-    const grpc = await rpcError(server.client(UserRegistry, "grpc", server.adminKey).get({ userIds: { userId: "admin-user" } }));
+    const grpc = await rpcError(server.client(UserRegistry, "grpc", server.adminKey).get({ userIds: { userId: "never-read" } }));
     expect(grpc.code).toBe(Code.Unavailable);
 
     const res = await login(server, "admin-user", "whatever-Passw0rd");
@@ -90,7 +95,7 @@ describe.runIf(postgres)("database unavailable on postgres", () => {
     let back = false;
     for (let i = 0; i < 50 && !back; i++) {
       try {
-        await registry.get({ userIds: { userId: "admin-user" } });
+        await registry.get({ userIds: { userId: "never-read" } });
         back = true;
       } catch {
         await new Promise((r) => setTimeout(r, 100));
