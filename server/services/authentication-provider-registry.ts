@@ -153,7 +153,9 @@ export function authenticationProviderRegistry(deps: ServiceDeps): ServiceImpl<t
           data.configuration = { oidc };
         }
         if (data.configuration) data.configuration = sealed(providerId, data.configuration, storedConfiguration(stored));
-        return providers.updateProvider(tx, stored.id, data);
+        const updated = await providers.updateProvider(tx, stored.id, data);
+        if (!updated) throw errors.authenticationProviderNotFound({ provider_id: providerId });
+        return updated;
       });
       deps.logger.info({ provider_id: providerId, paths }, "authentication provider updated");
       return toProviderMessage(row, providerReadMask(paths));

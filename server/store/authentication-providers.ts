@@ -1,7 +1,7 @@
 // Authentication providers (spec A.4 context, B.4). The configuration column holds the OIDC client secret, so
 // callers that answer clients must blank it (see services/authentication-provider-registry.ts).
 import type { Prisma } from "../../prisma/generated/client.js";
-import { orderBy, type Db } from "./db.js";
+import { isRecordNotFound, orderBy, type Db } from "./db.js";
 
 /** Stored shape of AuthenticationProvider.configuration; empty when the provider has no configuration yet. */
 export interface ProviderConfiguration {
@@ -45,15 +45,21 @@ export async function listProviders(
   return { providers, total };
 }
 
-export function updateProvider(
+/** The updated row, or null when a concurrent Delete removed it first. */
+export async function updateProvider(
   db: Db, internalId: string, data: Partial<Omit<ProviderWrite, "providerId">>,
-): Promise<ProviderRow> {
+): Promise<ProviderRow | null> {
   const { configuration, ...rest } = data;
-  return db.authenticationProvider.update({
-    where: { id: internalId },
-    data: { ...rest, ...(configuration ? { configuration: configuration as Prisma.InputJsonValue } : {}), updatedAt: new Date() },
-    select: providerColumns,
-  });
+  try {
+    return await db.authenticationProvider.update({
+      where: { id: internalId },
+      data: { ...rest, ...(configuration ? { configuration: configuration as Prisma.InputJsonValue } : {}), updatedAt: new Date() },
+      select: providerColumns,
+    });
+  } catch (err) {
+    if (isRecordNotFound(err)) return null;
+    throw err;
+  }
 }
 
 /** Hard delete; the provider's external-user links go with it through ON DELETE CASCADE. */

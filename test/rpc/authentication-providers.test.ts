@@ -154,6 +154,21 @@ for (const backend of databaseBackends()) {
       const gone = await rpcError(links.getByExternalID({ providerIds: provider.ids, externalId: "sub-1" }));
       expect([gone.code, gone.errorName]).toEqual([Code.NotFound, "pkg/identityserver/store:external_user_not_found"]);
     });
+
+    it("answers an Update racing a Delete with not found, never an internal error", async () => {
+      for (let round = 0; round < 10; round++) {
+        const provider = await createProvider();
+        const [updated, deleted] = await Promise.allSettled([
+          admin().update({ authenticationProvider: { ids: provider.ids, name: `renamed ${round}` }, fieldMask: { paths: ["name"] } }),
+          admin().delete(provider.ids!),
+        ]);
+        expect(deleted.status).toBe("fulfilled");
+        if (updated.status === "rejected") {
+          const err = await rpcError(Promise.reject(updated.reason));
+          expect([err.code, err.errorName]).toEqual([Code.NotFound, "pkg/identityserver/store:authentication_provider_not_found"]);
+        }
+      }
+    });
   });
 }
 
