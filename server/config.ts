@@ -46,6 +46,8 @@ export interface Config {
   loginRateLimit: { perUserAddress: number; perUser: number; perAddress: number; windowMs: number };
   /** Anonymous sign-ups (UserRegistry.Create) per client address and window. */
   signUpRateLimit: { perAddress: number; windowMs: number };
+  /** Single sign-ons started (GET /oauth/login/<provider_id>) per client address and window. */
+  ssoLoginRateLimit: { perAddress: number; windowMs: number };
   /** E-mails per recipient address and window (see README "Limits" for what happens to one over the cap). */
   mailRateLimit: { perRecipient: number; windowMs: number };
   /** Redis for counters shared by every instance (rate limits); unset keeps them in PostgreSQL or memory. */
@@ -300,6 +302,10 @@ export function loadConfig(env: Env = process.env): Config {
     signUpRateLimit: {
       perAddress: read(env, "SIGN_UP_RATE_LIMIT_PER_ADDRESS", 10, int(1, 1_000_000)),
       windowMs: read(env, "SIGN_UP_RATE_LIMIT_WINDOW", 3600_000, window),
+    },
+    ssoLoginRateLimit: {
+      perAddress: read(env, "SSO_LOGIN_RATE_LIMIT_PER_ADDRESS", 30, int(1, 1_000_000)),
+      windowMs: read(env, "SSO_LOGIN_RATE_LIMIT_WINDOW", 10 * 60_000, window),
     },
     mailRateLimit: {
       perRecipient: read(env, "MAIL_RATE_LIMIT_PER_RECIPIENT", 20, int(1, 1_000_000)),

@@ -17,6 +17,7 @@ export type LimitName =
   | "password_attempts:user"
   | "password_attempts:address"
   | "sign_ups:address"
+  | "sso_logins:address"
   | "mail:recipient"
   | "mail_notifications:recipient";
 
@@ -147,10 +148,12 @@ export const recipientKey = (email: string): string => createHash("sha256").upda
 export class RateLimits extends EventEmitter<{ limited: [LimitHit] }> {
   readonly passwordAttempts: PasswordAttempts;
   readonly signUps: Quota;
+  /** Single sign-ons started (each stores a pending login until it returns or expires) per client address. */
+  readonly ssoLogins: Quota;
   /** Mails someone asked for (refused over the cap) and notifications (dropped over it), counted apart. */
   readonly mail: { requested: Quota; notifications: Quota };
 
-  constructor(readonly store: CounterStore, config: Pick<Config, "loginRateLimit" | "signUpRateLimit" | "mailRateLimit">) {
+  constructor(readonly store: CounterStore, config: Pick<Config, "loginRateLimit" | "signUpRateLimit" | "ssoLoginRateLimit" | "mailRateLimit">) {
     super();
     const report = (hit: LimitHit) => { this.emit("limited", hit); };
     const login = config.loginRateLimit;
@@ -160,6 +163,7 @@ export class RateLimits extends EventEmitter<{ limited: [LimitHit] }> {
       address: store.counter({ name: "password_attempts:address", points: login.perAddress, windowMs: login.windowMs }),
     }, report);
     this.signUps = new Quota(store.counter({ name: "sign_ups:address", points: config.signUpRateLimit.perAddress, windowMs: config.signUpRateLimit.windowMs }), report);
+    this.ssoLogins = new Quota(store.counter({ name: "sso_logins:address", points: config.ssoLoginRateLimit.perAddress, windowMs: config.ssoLoginRateLimit.windowMs }), report);
     const mail = (name: LimitName) => new Quota(store.counter({ name, points: config.mailRateLimit.perRecipient, windowMs: config.mailRateLimit.windowMs }), report);
     this.mail = { requested: mail("mail:recipient"), notifications: mail("mail_notifications:recipient") };
   }

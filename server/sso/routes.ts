@@ -76,6 +76,8 @@ export function ssoRoute(deps: ServiceDeps): HttpRoute {
   }
 
   async function start(req: HttpRequest, res: HttpResponse, providerId: string, query: URLSearchParams): Promise<void> {
+    // Counted before anything is looked up or stored: each start leaves a pending login row for ten minutes.
+    await deps.limits.ssoLogins.require(browser.clientAddress(req));
     const { row, client } = await loginProvider(providerId);
     const now = deps.clock.now();
     await sweepExpiredSso(db, now);

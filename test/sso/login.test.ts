@@ -289,3 +289,25 @@ for (const backend of databaseBackends()) {
     });
   });
 }
+
+describe("single sign-on starts per client address", () => {
+  let idp: TestIdp;
+  let limited: Deployment;
+  beforeAll(async () => {
+    const port = await freePort();
+    idp = await startTestIdp({ clients: idpClients(port) });
+    limited = await deploy(databaseBackends()[0]!, idp, port, { SSO_LOGIN_RATE_LIMIT_PER_ADDRESS: "2" });
+  });
+  afterAll(async () => {
+    await limited?.server.close();
+    await idp?.close();
+  });
+
+  it("refuses starts over the allowance with rate_limit_exceeded, before anything is stored", async () => {
+    const b = new Browser();
+    for (let i = 0; i < 2; i++) expect((await b.request(`${limited.base}/oauth/login/corp`)).status).toBe(303);
+    expectRefused(await b.request(`${limited.base}/oauth/login/corp`), 429, "pkg/ratelimit:rate_limit_exceeded");
+    // Another browser from the same address is the same client to the limit, whichever provider it picks.
+    expectRefused(await new Browser().request(`${limited.base}/oauth/login/closed`), 429, "pkg/ratelimit:rate_limit_exceeded");
+  });
+});
