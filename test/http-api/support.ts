@@ -13,6 +13,8 @@ export interface ApiRequest {
   /** An API key or session token (sent as Bearer), or a full Authorization value ("ClusterKey …"). */
   token?: string;
   json?: unknown;
+  /** A raw body, sent as it is (for bodies that are not JSON). */
+  body?: string;
   headers?: Record<string, string>;
 }
 
@@ -20,7 +22,7 @@ export async function api(server: TestServer, method: string, path: string, requ
   const headers: Record<string, string> = { ...request.headers };
   if (request.token) headers.authorization = request.token.includes(" ") ? request.token : `Bearer ${request.token}`;
   if (request.json !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(`${server.baseUrl}/api/v3${path}`, { method, headers, body: request.json === undefined ? undefined : JSON.stringify(request.json) });
+  const res = await fetch(`${server.baseUrl}/api/v3${path}`, { method, headers, body: request.json === undefined ? request.body : JSON.stringify(request.json) });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
 }

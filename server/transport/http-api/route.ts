@@ -18,6 +18,7 @@ import type { HttpRequest, HttpResponse, HttpRoute } from "../http-route.js";
 import type { Json } from "../upstream-json.js";
 import { httpBindings, type HttpBinding } from "./bindings.js";
 import { errorBody, httpStatusFromCode, routingErrorBody } from "./error-body.js";
+import { JsonNestingGuard, MAX_JSON_NESTING } from "./json-nesting.js";
 import { openApiDocument } from "./openapi.js";
 import { compareSpecificity, matchPath } from "./path-template.js";
 import { requestMessage } from "./request-message.js";
@@ -142,10 +143,12 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
       throw errors.requestBody({ reason: "compressed bodies are not supported" });
     }
     const chunks: Uint8Array[] = [];
+    const nesting = new JsonNestingGuard();
     let size = 0;
     for await (const chunk of uReq.body as AsyncIterable<Uint8Array>) {
       size += chunk.byteLength;
       if (size > readMaxBytes) throw errors.requestBodyTooLarge({ maximum: readMaxBytes });
+      if (!nesting.push(chunk)) throw errors.requestBody({ reason: `JSON nested more than ${MAX_JSON_NESTING} levels deep` });
       chunks.push(chunk);
     }
     let text: string;
