@@ -284,11 +284,14 @@ for (const backend of databaseBackends()) {
         expect(res.headers.get("x-warning")).toBe("Restricted rights after account suspension: too many requests");
       });
 
-      it("refuses a body nested absurdly deep before parsing it, from anyone, with the body error", async () => {
+      it("refuses a body nested absurdly deep before parsing it, from anyone, with the body error, and closes the connection", async () => {
         // Millions of `[` fit in Update's 16 MiB and cost V8's JSON.parse seconds of the event loop each.
         const deep = `{"user":{"name":${"[".repeat(2_000_000)}`;
-        const body = await fails(api(server, "PUT", "/users/admin-user", { headers: { "content-type": "application/json" }, body: deep }), 400, 3, "pkg/rpcserver:request_body");
+        const refused = await api(server, "PUT", "/users/admin-user", { headers: { "content-type": "application/json" }, body: deep });
+        const body = await fails(Promise.resolve(refused), 400, 3, "pkg/rpcserver:request_body");
         expect(body.details[0].attributes.reason).toBe("JSON nested more than 100 levels deep");
+        // The rest of that body is unread: the connection cannot carry another request, and says so.
+        expect(refused.headers.get("connection")).toBe("close");
         const nested = { name: "Nested", attributes: { [`${"[".repeat(40)}`]: "brackets in strings do not count" } };
         expect(await ok(api(server, "PUT", "/users/admin-user", { token: admin, json: { user: nested, field_mask: "name" } }))).toMatchObject({ name: "Nested" });
       });

@@ -105,7 +105,7 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
     const { binding, handler } = route;
     let input: Uint8Array;
     try {
-      const body = binding.body ? await readJsonBody(uReq, handler.requestPath) : undefined;
+      const body = binding.body ? await readJsonBody(uReq, handler.requestPath, res) : undefined;
       input = toBinary(binding.method.input, requestMessage(binding, { pathValues, query, body }, registry));
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
@@ -137,7 +137,7 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
     sendJson(res, 200, binding.responseBody ? (json as Record<string, JsonValue>)[binding.responseBody] ?? null : json);
   }
 
-  async function readJsonBody(uReq: UniversalServerRequest, requestPath: string): Promise<Json | undefined> {
+  async function readJsonBody(uReq: UniversalServerRequest, requestPath: string, res: HttpResponse): Promise<Json | undefined> {
     const readMaxBytes = typeof options.readMaxBytes === "number" ? options.readMaxBytes : options.readMaxBytes(requestPath);
     if (uReq.header.get("content-encoding")?.toLowerCase().replace("identity", "").trim()) {
       throw errors.requestBody({ reason: "compressed bodies are not supported" });
@@ -147,8 +147,8 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
     let size = 0;
     for await (const chunk of uReq.body as AsyncIterable<Uint8Array>) {
       size += chunk.byteLength;
-      if (size > readMaxBytes) throw errors.requestBodyTooLarge({ maximum: readMaxBytes });
-      if (!nesting.push(chunk)) throw errors.requestBody({ reason: `JSON nested more than ${MAX_JSON_NESTING} levels deep` });
+      if (size > readMaxBytes) throw unread(res, errors.requestBodyTooLarge({ maximum: readMaxBytes }));
+      if (!nesting.push(chunk)) throw unread(res, errors.requestBody({ reason: `JSON nested more than ${MAX_JSON_NESTING} levels deep` }));
       chunks.push(chunk);
     }
     let text: string;
@@ -175,6 +175,16 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
     logger.error({ err, method: req.method, url: req.url }, "http api request failed");
     if (!res.headersSent) reply(res, toConnectError(errors.internal()), new Headers());
   }
+}
+
+/**
+ * For an error answered before the body was read to its end: the rest of the body is still on an HTTP/1.1
+ * connection, so it cannot carry another request. Saying so lets the client open a new one instead of sending
+ * its next request into a socket the server is about to drop (ECONNRESET). HTTP/2 resets just the stream.
+ */
+function unread<E>(res: HttpResponse, err: E): E {
+  if (!res.headersSent && "shouldKeepAlive" in res) res.setHeader("connection", "close");
+  return err;
 }
 
 /** Whether every percent-encoded parameter of `query` decodes as UTF-8. */
