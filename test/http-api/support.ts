@@ -37,7 +37,7 @@ export async function ok(response: Promise<ApiResponse>): Promise<any> {
 
 /**
  * Asserts upstream's error shape: the HTTP status grpc-gateway gives the gRPC code, and a body with that code, the
- * `error:<namespace>:<name> (…)` message and an ErrorDetails detail naming the same error.
+ * `error:<namespace>:<name> (…)` message and an ErrorDetails detail naming the same error; 401s with a challenge.
  */
 export async function fails(response: Promise<ApiResponse>, status: number, code: number, name: string): Promise<any> {
   const res = await response;
@@ -48,5 +48,7 @@ export async function fails(response: Promise<ApiResponse>, status: number, code
   expect(`${details?.namespace}:${details?.name}`).toBe(name);
   expect(details.code).toBe(code);
   expect(details.correlation_id).toMatch(/^[0-9a-f]{32}$/);
+  // grpc-gateway's error handler sends the message of every UNAUTHENTICATED error as the challenge.
+  expect(res.headers.get("www-authenticate")).toBe(code === 16 ? res.body.message : null);
   return res.body;
 }

@@ -44,10 +44,20 @@ export function errorBody(err: ConnectError, registry: Registry): JsonObject {
       // A detail whose type the registry lacks cannot be written as JSON; the code and message still say what failed.
     }
   }
-  return { code: err.code, message: err.rawMessage, details };
+  // protojson leaves an empty repeated field out, so upstream's body has no `details` rather than `[]`.
+  return { code: err.code, message: err.rawMessage, ...(details.length ? { details } : {}) };
 }
 
 /** The body grpc-gateway gives requests that match no route (404) or only other methods' routes (405). */
 export function routingErrorBody(code: Code.NotFound | Code.Unimplemented): JsonObject {
-  return { code, message: code === Code.NotFound ? "Not Found" : "Method Not Allowed", details: [] };
+  return { code, message: code === Code.NotFound ? "Not Found" : "Method Not Allowed" };
+}
+
+/**
+ * grpc-gateway's error handler puts the status message of an UNAUTHENTICATED error in `WWW-Authenticate`, so
+ * upstream's 401s carry one. Only printable ASCII can go in a header.
+ */
+export function wwwAuthenticate(err: ConnectError): string | undefined {
+  if (err.code !== Code.Unauthenticated) return undefined;
+  return err.rawMessage.replace(/[^\x20-\x7e]/g, "?");
 }

@@ -17,7 +17,7 @@ import { toConnectError } from "../errors.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../http-route.js";
 import type { Json } from "../upstream-json.js";
 import { httpBindings, type HttpBinding } from "./bindings.js";
-import { errorBody, httpStatusFromCode, routingErrorBody } from "./error-body.js";
+import { errorBody, httpStatusFromCode, routingErrorBody, wwwAuthenticate } from "./error-body.js";
 import { JsonNestingGuard, MAX_JSON_NESTING } from "./json-nesting.js";
 import { openApiDocument } from "./openapi.js";
 import { compareSpecificity, matchPath } from "./path-template.js";
@@ -167,6 +167,8 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
 
   function reply(res: HttpResponse, err: ConnectError, header: Headers): void {
     forwardHeaders(res, header);
+    const challenge = wwwAuthenticate(err);
+    if (challenge) res.setHeader("WWW-Authenticate", challenge);
     sendJson(res, httpStatusFromCode(err.code), errorBody(err, registry));
   }
 
