@@ -216,6 +216,7 @@ for (const backend of databaseBackends()) {
         const [note] = list.body.notifications;
         expect(note.notification_type).toBe("api_key_created");
         expect(note.data["@type"]).toBe("type.googleapis.com/ttn.lorawan.v3.APIKey");
+        expect(Object.keys(note.data)[0]).toBe("@type"); // first, as Go's protojson writes it
         expect(await ok(api(server, "PATCH", `/users/${userId}/notifications`, { token: own, json: { ids: [note.id], status: "NOTIFICATION_STATUS_SEEN" } }))).toEqual({});
         const unseen = await ok(api(server, "GET", `/users/${userId}/notifications?status=UNSEEN`, { token: own }));
         expect(unseen.notifications ?? []).toEqual([]);

@@ -3,6 +3,7 @@
 import { create, toJson, type JsonObject, type JsonValue, type Registry } from "@bufbuild/protobuf";
 import { anyPack, AnySchema, type Any } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { typeFirst } from "./any-json.js";
 
 /** grpc-gateway's `HTTPStatusFromCode`. */
 const HTTP_STATUS: Record<Code, number> = {
@@ -38,8 +39,7 @@ export function errorBody(err: ConnectError, registry: Registry): JsonObject {
   const details: JsonValue[] = [];
   for (const detail of err.details) {
     try {
-      const { "@type": type, ...fields } = toJson(AnySchema, detailAny(detail), { registry, useProtoFieldName: true }) as JsonObject;
-      details.push({ "@type": type ?? null, ...fields }); // first, where readers (and Go's protojson) put it
+      details.push(typeFirst(toJson(AnySchema, detailAny(detail), { registry, useProtoFieldName: true })));
     } catch {
       // A detail whose type the registry lacks cannot be written as JSON; the code and message still say what failed.
     }

@@ -16,6 +16,7 @@ import type { Logger } from "../../logger.js";
 import { toConnectError } from "../errors.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../http-route.js";
 import type { Json } from "../upstream-json.js";
+import { canHoldAny, typeFirst } from "./any-json.js";
 import { httpBindings, type HttpBinding } from "./bindings.js";
 import { errorBody, httpStatusFromCode, routingErrorBody, wwwAuthenticate } from "./error-body.js";
 import { JsonNestingGuard, MAX_JSON_NESTING } from "./json-nesting.js";
@@ -132,7 +133,8 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
       return;
     }
     const output = fromBinary(binding.method.output, bytes);
-    const json = toJson(binding.method.output, output, { useProtoFieldName: true, registry });
+    let json = toJson(binding.method.output, output, { useProtoFieldName: true, registry });
+    if (canHoldAny(binding.method.output)) json = typeFirst(json);
     forwardHeaders(res, resHeader);
     sendJson(res, 200, binding.responseBody ? (json as Record<string, JsonValue>)[binding.responseBody] ?? null : json);
   }
