@@ -298,6 +298,8 @@ for (const backend of databaseBackends()) {
       });
 
       it("answers unknown paths with 404 and other methods with 405, in grpc-gateway's shape", async () => {
+        const badQuery = await fails(api(server, "GET", "/users/admin-user?field_mask=%ZZ", { token: admin }), 400, 3, "pkg/rpcserver:request_body");
+        expect(badQuery.details[0].attributes.reason).toBe("the query string is not percent-encoded UTF-8");
         const missing = await api(server, "GET", "/no/such/thing");
         expect([missing.status, missing.body]).toEqual([404, { code: 5, message: "Not Found" }]); // no empty details, as protojson
         const wrong = await api(server, "PATCH", "/users/admin-user/rights", { token: admin });

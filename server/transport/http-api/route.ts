@@ -88,7 +88,7 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
       const rawQuery = queryAt < 0 ? "" : url.slice(queryAt + 1);
       if (!isUtf8Query(rawQuery)) {
         // URLSearchParams would turn invalid UTF-8 into U+FFFD and store that; refuse it as the body's would be.
-        reply(res, toConnectError(errors.requestBody({ reason: "the query string is not UTF-8" })), new Headers());
+        reply(res, toConnectError(errors.requestBody({ reason: "the query string is not percent-encoded UTF-8" })), new Headers());
         return true;
       }
       const query = new URLSearchParams(rawQuery);
