@@ -6,8 +6,10 @@ type Req = http.IncomingMessage | http2.Http2ServerRequest;
 type Res = http.ServerResponse | http2.Http2ServerResponse;
 
 // PUT, PATCH and DELETE are the HTTP API's; X-Warning and X-Rate-Limit-* are the names it gives response headers.
+// X-CSRF-Token is not checked here (the Origin is), but upstream's JavaScript SDK sends it on every call of a
+// cookie session, so a preflight that refused it would stop a console on another origin outright.
 const ALLOW_METHODS = [...cors.allowedMethods, "PUT", "PATCH", "DELETE"].join(", ");
-const ALLOW_HEADERS = [...cors.allowedHeaders, "Authorization"].join(", ");
+const ALLOW_HEADERS = [...cors.allowedHeaders, "Authorization", "X-CSRF-Token"].join(", ");
 const EXPOSE_HEADERS = [
   ...cors.exposedHeaders, "X-Total-Count", "Warning", "X-Warning",
   "X-Rate-Limit-Limit", "X-Rate-Limit-Available", "X-Rate-Limit-Reset", "X-Rate-Limit-Retry",

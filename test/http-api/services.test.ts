@@ -216,6 +216,7 @@ for (const backend of databaseBackends()) {
         const [note] = list.body.notifications;
         expect(note.notification_type).toBe("api_key_created");
         expect(note.data["@type"]).toBe("type.googleapis.com/ttn.lorawan.v3.APIKey");
+        expect(Object.keys(note.data)[0]).toBe("@type"); // first, as Go's protojson writes it
         expect(await ok(api(server, "PATCH", `/users/${userId}/notifications`, { token: own, json: { ids: [note.id], status: "NOTIFICATION_STATUS_SEEN" } }))).toEqual({});
         const unseen = await ok(api(server, "GET", `/users/${userId}/notifications?status=UNSEEN`, { token: own }));
         expect(unseen.notifications ?? []).toEqual([]);
@@ -284,9 +285,23 @@ for (const backend of databaseBackends()) {
         expect(res.headers.get("x-warning")).toBe("Restricted rights after account suspension: too many requests");
       });
 
+      it("refuses a body nested absurdly deep before parsing it, from anyone, with the body error, and closes the connection", async () => {
+        // Millions of `[` fit in Update's 16 MiB and cost V8's JSON.parse seconds of the event loop each.
+        const deep = `{"user":{"name":${"[".repeat(2_000_000)}`;
+        const refused = await api(server, "PUT", "/users/admin-user", { headers: { "content-type": "application/json" }, body: deep });
+        const body = await fails(Promise.resolve(refused), 400, 3, "pkg/rpcserver:request_body");
+        expect(body.details[0].attributes.reason).toBe("JSON nested more than 100 levels deep");
+        // The rest of that body is unread: the connection cannot carry another request, and says so.
+        expect(refused.headers.get("connection")).toBe("close");
+        const nested = { name: "Nested", attributes: { [`${"[".repeat(40)}`]: "brackets in strings do not count" } };
+        expect(await ok(api(server, "PUT", "/users/admin-user", { token: admin, json: { user: nested, field_mask: "name" } }))).toMatchObject({ name: "Nested" });
+      });
+
       it("answers unknown paths with 404 and other methods with 405, in grpc-gateway's shape", async () => {
+        const badQuery = await fails(api(server, "GET", "/users/admin-user?field_mask=%ZZ", { token: admin }), 400, 3, "pkg/rpcserver:request_body");
+        expect(badQuery.details[0].attributes.reason).toBe("the query string is not percent-encoded UTF-8");
         const missing = await api(server, "GET", "/no/such/thing");
-        expect([missing.status, missing.body]).toEqual([404, { code: 5, message: "Not Found", details: [] }]);
+        expect([missing.status, missing.body]).toEqual([404, { code: 5, message: "Not Found" }]); // no empty details, as protojson
         const wrong = await api(server, "PATCH", "/users/admin-user/rights", { token: admin });
         expect([wrong.status, wrong.body.code, wrong.headers.get("allow")]).toEqual([405, 12, "GET"]);
       });
@@ -344,15 +359,16 @@ for (const backend of databaseBackends()) {
         expect(doc.components.schemas["ttn.lorawan.v3.User"].properties.created_at).toEqual({ type: "string", format: "date-time" });
       });
 
-      it("passes CORS preflights of every method the API uses, with Authorization, for allowed origins only", async () => {
+      it("passes CORS preflights of every method the API uses, with the headers upstream's SDK sends, for allowed origins only", async () => {
         for (const method of ["GET", "PUT", "DELETE", "PATCH", "POST"]) {
           const res = await fetch(`${server.baseUrl}/api/v3/users/admin-user`, {
-            method: "OPTIONS", headers: { origin: CONSOLE, "access-control-request-method": method, "access-control-request-headers": "authorization,content-type" },
+            method: "OPTIONS", headers: { origin: CONSOLE, "access-control-request-method": method, "access-control-request-headers": "authorization,content-type,x-csrf-token" },
           });
           expect(res.status).toBe(204);
           expect(res.headers.get("access-control-allow-origin")).toBe(CONSOLE);
           expect(res.headers.get("access-control-allow-methods")!.split(", ")).toContain(method);
-          expect(res.headers.get("access-control-allow-headers")!.toLowerCase()).toContain("authorization");
+          const allowed = res.headers.get("access-control-allow-headers")!.toLowerCase().split(", ");
+          expect(allowed).toEqual(expect.arrayContaining(["authorization", "content-type", "x-csrf-token"]));
         }
         const list = await api(server, "GET", "/users?limit=1", { token: admin, headers: { origin: CONSOLE } });
         expect(list.headers.get("access-control-expose-headers")).toContain("X-Total-Count");

@@ -13,6 +13,8 @@ export interface ApiRequest {
   /** An API key or session token (sent as Bearer), or a full Authorization value ("ClusterKey …"). */
   token?: string;
   json?: unknown;
+  /** A raw body, sent as it is (for bodies that are not JSON). */
+  body?: string;
   headers?: Record<string, string>;
 }
 
@@ -20,7 +22,7 @@ export async function api(server: TestServer, method: string, path: string, requ
   const headers: Record<string, string> = { ...request.headers };
   if (request.token) headers.authorization = request.token.includes(" ") ? request.token : `Bearer ${request.token}`;
   if (request.json !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(`${server.baseUrl}/api/v3${path}`, { method, headers, body: request.json === undefined ? undefined : JSON.stringify(request.json) });
+  const res = await fetch(`${server.baseUrl}/api/v3${path}`, { method, headers, body: request.json === undefined ? request.body : JSON.stringify(request.json) });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
 }
@@ -35,7 +37,7 @@ export async function ok(response: Promise<ApiResponse>): Promise<any> {
 
 /**
  * Asserts upstream's error shape: the HTTP status grpc-gateway gives the gRPC code, and a body with that code, the
- * `error:<namespace>:<name> (…)` message and an ErrorDetails detail naming the same error.
+ * `error:<namespace>:<name> (…)` message and an ErrorDetails detail naming the same error; 401s with a challenge.
  */
 export async function fails(response: Promise<ApiResponse>, status: number, code: number, name: string): Promise<any> {
   const res = await response;
@@ -46,5 +48,7 @@ export async function fails(response: Promise<ApiResponse>, status: number, code
   expect(`${details?.namespace}:${details?.name}`).toBe(name);
   expect(details.code).toBe(code);
   expect(details.correlation_id).toMatch(/^[0-9a-f]{32}$/);
+  // grpc-gateway's error handler sends the message of every UNAUTHENTICATED error as the challenge.
+  expect(res.headers.get("www-authenticate")).toBe(code === 16 ? res.body.message : null);
   return res.body;
 }

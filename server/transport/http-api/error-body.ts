@@ -3,6 +3,7 @@
 import { create, toJson, type JsonObject, type JsonValue, type Registry } from "@bufbuild/protobuf";
 import { anyPack, AnySchema, type Any } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { typeFirst } from "./any-json.js";
 
 /** grpc-gateway's `HTTPStatusFromCode`. */
 const HTTP_STATUS: Record<Code, number> = {
@@ -38,16 +39,25 @@ export function errorBody(err: ConnectError, registry: Registry): JsonObject {
   const details: JsonValue[] = [];
   for (const detail of err.details) {
     try {
-      const { "@type": type, ...fields } = toJson(AnySchema, detailAny(detail), { registry, useProtoFieldName: true }) as JsonObject;
-      details.push({ "@type": type ?? null, ...fields }); // first, where readers (and Go's protojson) put it
+      details.push(typeFirst(toJson(AnySchema, detailAny(detail), { registry, useProtoFieldName: true })));
     } catch {
       // A detail whose type the registry lacks cannot be written as JSON; the code and message still say what failed.
     }
   }
-  return { code: err.code, message: err.rawMessage, details };
+  // protojson leaves an empty repeated field out, so upstream's body has no `details` rather than `[]`.
+  return { code: err.code, message: err.rawMessage, ...(details.length ? { details } : {}) };
 }
 
 /** The body grpc-gateway gives requests that match no route (404) or only other methods' routes (405). */
 export function routingErrorBody(code: Code.NotFound | Code.Unimplemented): JsonObject {
-  return { code, message: code === Code.NotFound ? "Not Found" : "Method Not Allowed", details: [] };
+  return { code, message: code === Code.NotFound ? "Not Found" : "Method Not Allowed" };
+}
+
+/**
+ * grpc-gateway's error handler puts the status message of an UNAUTHENTICATED error in `WWW-Authenticate`, so
+ * upstream's 401s carry one. Only printable ASCII can go in a header.
+ */
+export function wwwAuthenticate(err: ConnectError): string | undefined {
+  if (err.code !== Code.Unauthenticated) return undefined;
+  return err.rawMessage.replace(/[^\x20-\x7e]/g, "?");
 }

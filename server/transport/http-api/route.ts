@@ -16,8 +16,10 @@ import type { Logger } from "../../logger.js";
 import { toConnectError } from "../errors.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../http-route.js";
 import type { Json } from "../upstream-json.js";
+import { canHoldAny, typeFirst } from "./any-json.js";
 import { httpBindings, type HttpBinding } from "./bindings.js";
-import { errorBody, httpStatusFromCode, routingErrorBody } from "./error-body.js";
+import { errorBody, httpStatusFromCode, routingErrorBody, wwwAuthenticate } from "./error-body.js";
+import { JsonNestingGuard, MAX_JSON_NESTING } from "./json-nesting.js";
 import { openApiDocument } from "./openapi.js";
 import { compareSpecificity, matchPath } from "./path-template.js";
 import { requestMessage } from "./request-message.js";
@@ -86,7 +88,7 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
       const rawQuery = queryAt < 0 ? "" : url.slice(queryAt + 1);
       if (!isUtf8Query(rawQuery)) {
         // URLSearchParams would turn invalid UTF-8 into U+FFFD and store that; refuse it as the body's would be.
-        reply(res, toConnectError(errors.requestBody({ reason: "the query string is not UTF-8" })), new Headers());
+        reply(res, toConnectError(errors.requestBody({ reason: "the query string is not percent-encoded UTF-8" })), new Headers());
         return true;
       }
       const query = new URLSearchParams(rawQuery);
@@ -104,7 +106,7 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
     const { binding, handler } = route;
     let input: Uint8Array;
     try {
-      const body = binding.body ? await readJsonBody(uReq, handler.requestPath) : undefined;
+      const body = binding.body ? await readJsonBody(uReq, handler.requestPath, res) : undefined;
       input = toBinary(binding.method.input, requestMessage(binding, { pathValues, query, body }, registry));
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
@@ -131,21 +133,24 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
       return;
     }
     const output = fromBinary(binding.method.output, bytes);
-    const json = toJson(binding.method.output, output, { useProtoFieldName: true, registry });
+    let json = toJson(binding.method.output, output, { useProtoFieldName: true, registry });
+    if (canHoldAny(binding.method.output)) json = typeFirst(json);
     forwardHeaders(res, resHeader);
     sendJson(res, 200, binding.responseBody ? (json as Record<string, JsonValue>)[binding.responseBody] ?? null : json);
   }
 
-  async function readJsonBody(uReq: UniversalServerRequest, requestPath: string): Promise<Json | undefined> {
+  async function readJsonBody(uReq: UniversalServerRequest, requestPath: string, res: HttpResponse): Promise<Json | undefined> {
     const readMaxBytes = typeof options.readMaxBytes === "number" ? options.readMaxBytes : options.readMaxBytes(requestPath);
     if (uReq.header.get("content-encoding")?.toLowerCase().replace("identity", "").trim()) {
       throw errors.requestBody({ reason: "compressed bodies are not supported" });
     }
     const chunks: Uint8Array[] = [];
+    const nesting = new JsonNestingGuard();
     let size = 0;
     for await (const chunk of uReq.body as AsyncIterable<Uint8Array>) {
       size += chunk.byteLength;
-      if (size > readMaxBytes) throw errors.requestBodyTooLarge({ maximum: readMaxBytes });
+      if (size > readMaxBytes) throw unread(res, errors.requestBodyTooLarge({ maximum: readMaxBytes }));
+      if (!nesting.push(chunk)) throw unread(res, errors.requestBody({ reason: `JSON nested more than ${MAX_JSON_NESTING} levels deep` }));
       chunks.push(chunk);
     }
     let text: string;
@@ -164,6 +169,8 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
 
   function reply(res: HttpResponse, err: ConnectError, header: Headers): void {
     forwardHeaders(res, header);
+    const challenge = wwwAuthenticate(err);
+    if (challenge) res.setHeader("WWW-Authenticate", challenge);
     sendJson(res, httpStatusFromCode(err.code), errorBody(err, registry));
   }
 
@@ -172,6 +179,16 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
     logger.error({ err, method: req.method, url: req.url }, "http api request failed");
     if (!res.headersSent) reply(res, toConnectError(errors.internal()), new Headers());
   }
+}
+
+/**
+ * For an error answered before the body was read to its end: the rest of the body is still on an HTTP/1.1
+ * connection, so it cannot carry another request. Saying so lets the client open a new one instead of sending
+ * its next request into a socket the server is about to drop (ECONNRESET). HTTP/2 resets just the stream.
+ */
+function unread<E>(res: HttpResponse, err: E): E {
+  if (!res.headersSent && "shouldKeepAlive" in res) res.setHeader("connection", "close");
+  return err;
 }
 
 /** Whether every percent-encoded parameter of `query` decodes as UTF-8. */
