@@ -7,6 +7,7 @@ import type http from "node:http";
 import type http2 from "node:http2";
 import { brotliDecompress, gunzip, type InputType } from "node:zlib";
 import { fromBinary, type DescMessage } from "@bufbuild/protobuf";
+import { JsonNestingGuard, MAX_JSON_NESTING } from "./json-nesting.js";
 
 type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
 
@@ -114,7 +115,14 @@ export async function checkBody(
     const payload = body.subarray(ENVELOPE_BYTES);
     checked = flags & 1 ? await decompress(payload, header(headers, "grpc-encoding") ?? "unknown", limit) : { ok: true, message: payload };
   }
-  if (!checked?.ok || !kind.binary) return checked;
+  if (!checked?.ok) return checked;
+  if (!kind.binary) {
+    // JSON.parse spends seconds on a few MiB of nothing but `[`: refuse deep nesting before Connect parses it.
+    if (!new JsonNestingGuard().push(checked.message)) {
+      return { ok: false, problem: "malformed", reason: `JSON nested more than ${MAX_JSON_NESTING} levels deep` };
+    }
+    return checked;
+  }
   try {
     fromBinary(input, checked.message);
   } catch (err) {

@@ -1,7 +1,7 @@
 // The nesting guard against JSON.parse's own reading of the same text: random documents (strings full of quotes,
 // backslashes and brackets included), cut into chunks at random places, including inside escapes.
 import { describe, expect, it } from "vitest";
-import { JsonNestingGuard } from "../../server/transport/http-api/json-nesting.js";
+import { JsonNestingGuard } from "../../server/transport/json-nesting.js";
 
 /** A tiny deterministic generator (mulberry32), so a failure can be replayed. */
 function random(seed: number): () => number {

@@ -2,6 +2,7 @@
 // (INVALID_ARGUMENT with the field named, or RESOURCE_EXHAUSTED for a body over the limit), never INTERNAL.
 // One protocol here (Connect, JSON and binary); the protocol matrix is test/system/hostile/.
 import { randomBytes } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -131,6 +132,19 @@ for (const backend of databaseBackends()) {
       const gz = await post("UserRegistry/List", Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x01]), "application/json", { "content-encoding": "gzip" });
       expect(gz.status).toBe(400);
       expect(gz.body.code).toBe("invalid_argument");
+    });
+
+    it("refuses JSON nested deeper than any message before parsing it, gzipped or not", async () => {
+      const deep = `{"user_ids":${"[".repeat(30_000)}${"]".repeat(30_000)}}`;
+      const plain = await post("UserRegistry/Get", deep);
+      expect([plain.status, plain.body.code]).toEqual([400, "invalid_argument"]);
+      expect(plain.body.message).toMatch(/nested more than 100 levels/);
+      const zipped = await post("UserRegistry/Get", gzipSync(deep), "application/json", { "content-encoding": "gzip" });
+      expect([zipped.status, zipped.body.code]).toEqual([400, "invalid_argument"]);
+      // Strings full of brackets are not nesting.
+      const ok = await post("UserRegistry/Get", JSON.stringify({ user_ids: { user_id: "admin-user" }, field_mask: { paths: ["[".repeat(50)] } }));
+      expect(ok.status).not.toBe(500);
+      expect(ok.text).not.toMatch(/nested/);
     });
 
     it("keeps the search endpoint answering after NUL and oversized queries", async () => {

@@ -19,7 +19,7 @@ import type { Json } from "../upstream-json.js";
 import { canHoldAny, typeFirst } from "./any-json.js";
 import { httpBindings, type HttpBinding } from "./bindings.js";
 import { errorBody, httpStatusFromCode, routingErrorBody, wwwAuthenticate } from "./error-body.js";
-import { JsonNestingGuard, MAX_JSON_NESTING } from "./json-nesting.js";
+import { JsonNestingGuard, MAX_JSON_NESTING } from "../json-nesting.js";
 import { openApiDocument } from "./openapi.js";
 import { compareSpecificity, matchPath } from "./path-template.js";
 import { requestMessage } from "./request-message.js";
