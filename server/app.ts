@@ -31,6 +31,7 @@ import { clientAddress } from "./transport/client-address.js";
 import { requestGuardInterceptor, rpcHandler } from "./transport/rpc-handler.js";
 import { prepareValidation, validationInterceptor } from "./transport/validation.js";
 import { CLIENT_ADDRESS, type ServiceDeps } from "./services/context.js";
+import { serveOperatorSocket } from "./operator-socket.js";
 import { registerServices, validationRules } from "./services/index.js";
 
 export interface App {
@@ -175,10 +176,16 @@ export async function startServer(config: Config, logger: Logger, options: AppOp
     await app.close(); // releases the database (and the embedded database's lock) for whoever comes next
     throw err;
   }
+  // The embedded database admits only this process: operator commands (`npm run cli`) come through a socket.
+  const operator = config.databaseUrl ? undefined : await serveOperatorSocket(config, app.database, logger).catch((err: Error) => {
+    logger.warn({ err: err.message }, "operator socket unavailable: the CLI works only while the server is stopped");
+    return undefined;
+  });
   return {
     app,
     listener,
     async close() {
+      await operator?.close();
       await listener.close();
       await app.close();
     },
