@@ -21,6 +21,7 @@ import { migrate } from "./store/migrate.js";
 import { serveConsole } from "./transport/console.js";
 import { handleCors } from "./transport/cors.js";
 import { errorInterceptor } from "./transport/errors.js";
+import { frontDoorRoute } from "./transport/front-door.js";
 import { healthRoute } from "./transport/health.js";
 import { httpApiRoute } from "./transport/http-api/route.js";
 import { prefixRoute, type HttpRoute } from "./transport/http-route.js";
@@ -106,6 +107,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       prefix: "/api/v3", handlers: rpc.handlers, registry: anyTypes, logger, contextValues,
       readMaxBytes: (requestPath) => bodyLimits[requestPath] ?? config.requestLimits.maxBytes,
     }),
+    frontDoorRoute,
   ];
   const dispatch: App["handler"] = (req, res) => {
     if (handleCors(req, res, config.corsOrigins)) return;

@@ -4,10 +4,12 @@
 // DATA_DIR/operator.sock (operator-socket.ts); PostgreSQL takes both at once.
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { runOperatorCommand, type OperatorIo } from "./operator-commands.js";
-import { callOperatorSocket } from "./operator-socket.js";
+import { callOperatorSocket, type OperatorReply } from "./operator-socket.js";
+import { dataDirHolder } from "./store/data-dir-lock.js";
 import { openDatabase, type Database } from "./store/database.js";
 import { migrate } from "./store/migrate.js";
 
+const STARTING_SERVER_WAIT_MS = 60_000;
 const io: OperatorIo = { out: (line) => console.log(line), err: (line) => console.error(line) };
 
 async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T>): Promise<T> {
@@ -17,6 +19,24 @@ async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T
     return await work(db);
   } finally {
     await db.close();
+  }
+}
+
+/**
+ * The reply of the server that owns the embedded database, if one runs. A server still starting holds the lock
+ * before it listens on the socket: wait for it (`npm start &` then a command at once is a normal first step).
+ */
+async function viaRunningServer(dataDir: string, argv: string[]): Promise<OperatorReply | undefined> {
+  const deadline = Date.now() + STARTING_SERVER_WAIT_MS;
+  let told = false;
+  for (;;) {
+    const reply = await callOperatorSocket(dataDir, argv);
+    if (reply) return reply;
+    const holder = dataDirHolder(dataDir);
+    if (!holder || Date.now() > deadline) return undefined; // no server: open the database here (or report the lock)
+    if (!told) console.error(`waiting for the server starting on ${dataDir} (process ${holder}) to take operator commands…`);
+    told = true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
@@ -31,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const wantsHelp = argv.length === 0 || argv.some((a) => a === "--help" || a === "-h" || a === "help");
   if (!config.databaseUrl && !wantsHelp) {
-    const reply = await callOperatorSocket(config.dataDir, argv).catch((err: Error) => {
+    const reply = await viaRunningServer(config.dataDir, argv).catch((err: Error) => {
       console.error(`error: ${err.message}`);
       return { code: 1, stdout: "", stderr: "" };
     });

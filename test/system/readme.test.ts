@@ -54,6 +54,7 @@ describe("README, run as written", { timeout: 120_000 }, () => {
   const env: Record<string, string | undefined> = { ...baseEnv, DATA_DIR: dataDir, LOG_LEVEL: "info", NO_COLOR: "1" };
   let server: ChildProcess;
   let baseUrl = "";
+  let startLine = "";
   const local = (text: string) => text.replaceAll("http://localhost:1885", baseUrl);
   const sh = (script: string, cwd = root) =>
     exec("bash", ["-c", `set -euo pipefail\n${script}`], { cwd, env, maxBuffer: 16 << 20, timeout: 90_000 })
@@ -69,7 +70,10 @@ describe("README, run as written", { timeout: 120_000 }, () => {
       server.stdout!.on("data", (d) => {
         log += d;
         const match = /"port":(\d+)[^\n]*identity server listening/.exec(log);
-        if (match) resolve(Number(match[1]));
+        if (match) {
+          startLine = log.split("\n").find((l) => l.includes("identity server listening"))!;
+          resolve(Number(match[1]));
+        }
       });
       server.stderr!.on("data", (d) => { log += d; });
       server.on("exit", (code) => reject(new Error(`npm start exited with ${code}:\n${log}`)));
@@ -86,6 +90,12 @@ describe("README, run as written", { timeout: 120_000 }, () => {
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(project, { recursive: true, force: true });
     rmSync(path.join(root, "ttn-identity-client-0.1.0.tgz"), { force: true });
+  });
+
+  it("the start-up log says where the console, the RPC endpoint, the HTTP API and the data are", () => {
+    expect(JSON.parse(startLine)).toMatchObject({
+      host: "127.0.0.1", console: `${baseUrl}/console/`, rpc: baseUrl, httpApi: `${baseUrl}/api/v3`, database: `embedded (${dataDir})`,
+    });
   });
 
   it("First steps: an admin and a key, while the server runs", async () => {
