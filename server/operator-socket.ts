@@ -11,6 +11,7 @@ import { runOperatorCommand } from "./operator-commands.js";
 import type { Database } from "./store/database.js";
 
 const MAX_REQUEST_BYTES = 64 * 1024;
+const REQUEST_TIMEOUT_MS = 10_000;
 
 export const operatorSocketPath = (dataDir: string): string => path.join(path.resolve(dataDir), "operator.sock");
 
@@ -29,6 +30,7 @@ export async function serveOperatorSocket(config: Config, database: Database, lo
     let input = "";
     socket.setEncoding("utf8");
     socket.on("error", () => socket.destroy());
+    socket.setTimeout(REQUEST_TIMEOUT_MS, () => { if (!input.includes("\n")) socket.destroy(); }); // a command line comes at once
     socket.on("data", (chunk: string) => {
       input += chunk;
       if (input.length > MAX_REQUEST_BYTES) return socket.destroy();
