@@ -39,7 +39,7 @@ export function createIdentityTransport(options: IdentityClientOptions): Transpo
     case "grpc-web":
       return createGrpcWebTransport({ ...common, useBinaryFormat: true });
     default:
-      throw new Error(`unsupported protocol ${String(protocol)} in the browser SDK (gRPC needs "ttn-identity/client" under Node)`);
+      throw new Error(`unsupported protocol ${String(protocol)} in the browser SDK (gRPC needs "@ttn-identity/client" under Node)`);
   }
 }
 

@@ -1,6 +1,6 @@
-// Builds the SDK (client/ + gen/ → dist/, JS and .d.ts) and the console (web/ → web/dist). Runs at install
-// (postinstall) so a fresh clone is ready; `--if-tools` skips with a notice when the dev tools are absent
-// (`npm install --omit=dev`), since the server runs without the console.
+// Builds the SDK package (client/build.mjs: client/ + gen/ → client/dist, JS and .d.ts) and the console (web/ →
+// web/dist). Runs at install (postinstall) so a fresh clone is ready; `--if-tools` skips with a notice when the dev
+// tools are absent (`npm install --omit=dev`), since the server runs without the console.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
@@ -13,8 +13,8 @@ if (ifTools && !(existsSync("node_modules/typescript/bin/tsc") && existsSync("no
 }
 
 if (only !== "console") {
-  const tsc = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "client/tsconfig.json"], { stdio: "inherit" });
-  if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+  const sdk = spawnSync(process.execPath, ["client/build.mjs"], { stdio: "inherit" });
+  if (sdk.status !== 0) process.exit(sdk.status ?? 1);
 }
 if (only !== "client") {
   const { build } = await import("vite");

@@ -21,6 +21,7 @@ import { migrate } from "./store/migrate.js";
 import { serveConsole } from "./transport/console.js";
 import { handleCors } from "./transport/cors.js";
 import { errorInterceptor } from "./transport/errors.js";
+import { frontDoorRoute } from "./transport/front-door.js";
 import { healthRoute } from "./transport/health.js";
 import { httpApiRoute } from "./transport/http-api/route.js";
 import { prefixRoute, type HttpRoute } from "./transport/http-route.js";
@@ -31,6 +32,7 @@ import { clientAddress } from "./transport/client-address.js";
 import { requestGuardInterceptor, rpcHandler } from "./transport/rpc-handler.js";
 import { prepareValidation, validationInterceptor } from "./transport/validation.js";
 import { CLIENT_ADDRESS, type ServiceDeps } from "./services/context.js";
+import { serveOperatorSocket } from "./operator-socket.js";
 import { registerServices, validationRules } from "./services/index.js";
 
 export interface App {
@@ -105,6 +107,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       prefix: "/api/v3", handlers: rpc.handlers, registry: anyTypes, logger, contextValues,
       readMaxBytes: (requestPath) => bodyLimits[requestPath] ?? config.requestLimits.maxBytes,
     }),
+    frontDoorRoute,
   ];
   const dispatch: App["handler"] = (req, res) => {
     if (handleCors(req, res, config.corsOrigins)) return;
@@ -175,10 +178,16 @@ export async function startServer(config: Config, logger: Logger, options: AppOp
     await app.close(); // releases the database (and the embedded database's lock) for whoever comes next
     throw err;
   }
+  // The embedded database admits only this process: operator commands (`npm run cli`) come through a socket.
+  const operator = config.databaseUrl ? undefined : await serveOperatorSocket(config, app.database, logger).catch((err: Error) => {
+    logger.warn({ err: err.message }, "operator socket unavailable: the CLI works only while the server is stopped");
+    return undefined;
+  });
   return {
     app,
     listener,
     async close() {
+      await operator?.close();
       await listener.close();
       await app.close();
     },

@@ -1,28 +1,16 @@
-// `npm run cli -- <command>`: the operator's tool. It talks to the database directly (same config as the
-// server), so it works before any user or key exists. Bad input: a message on stderr, exit 1, nothing written.
-import { parseArgs } from "node:util";
+// `npm run cli -- <command>`: the operator's tool (commands: operator-commands.ts). It works on the configured
+// database directly (same environment as the server), so it works before any user or key exists. While a server
+// runs on the embedded database, which admits one process, the command runs inside that server instead, through
+// DATA_DIR/operator.sock (operator-socket.ts); PostgreSQL takes both at once.
 import { ConfigError, loadConfig, type Config } from "./config.js";
-import { parseDuration } from "./domain/durations.js";
-import { ServiceError } from "./domain/errors.js";
-import {
-  authProviderFromInput, createAdminUser, createApiKeyForUser, createAuthenticationProvider, OperatorError, parseRight,
-} from "./operator.js";
-import { ProviderSecrets } from "./sso/provider-secrets.js";
-import { DataDirLockedError } from "./store/data-dir-lock.js";
+import { runOperatorCommand, type OperatorIo } from "./operator-commands.js";
+import { callOperatorSocket, type OperatorReply } from "./operator-socket.js";
+import { dataDirHolder } from "./store/data-dir-lock.js";
 import { openDatabase, type Database } from "./store/database.js";
 import { migrate } from "./store/migrate.js";
 
-const USAGE = `usage: npm run cli -- <command> [options]
-
-commands:
-  migrate                                   apply pending database migrations
-  create-admin-user --user-id ID --email E --password P
-                                            create an approved admin user
-  create-api-key --user-id ID --rights RIGHT [--rights RIGHT …] [--name N] [--expires-in 24h]
-                                            create an API key for a user; the key is the last line printed
-  create-auth-provider --provider-id ID --name NAME [--allow-registrations]
-                       [--oidc-client-id ID --oidc-client-secret S --oidc-provider-url URL]
-                                            create an external authentication provider (OIDC options: all or none)`;
+const STARTING_SERVER_WAIT_MS = 60_000;
+const io: OperatorIo = { out: (line) => console.log(line), err: (line) => console.error(line) };
 
 async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T>): Promise<T> {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -34,91 +22,48 @@ async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T
   }
 }
 
-async function createAdmin(config: Config, args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { "user-id": { type: "string" }, email: { type: "string" }, password: { type: "string" } } });
-  const input = { userId: values["user-id"] ?? "", email: values.email ?? "", password: values.password ?? "" };
-  await withDatabase(config, (db) => createAdminUser(db.prisma, config, input));
-  console.log(`created admin user ${input.userId}`);
-}
-
-async function createApiKey(config: Config, args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      "user-id": { type: "string" }, rights: { type: "string", multiple: true }, name: { type: "string" }, "expires-in": { type: "string" },
-    },
-  });
-  const userId = values["user-id"] ?? "";
-  const rights = (values.rights ?? []).flatMap((r) => r.split(",")).map(parseRight);
-  let expiresAt: Date | null = null;
-  if (values["expires-in"] !== undefined) {
-    try {
-      expiresAt = new Date(Date.now() + parseDuration(values["expires-in"]));
-    } catch (err) {
-      throw new OperatorError(`--expires-in: ${(err as Error).message}`);
-    }
+/**
+ * The reply of the server that owns the embedded database, if one runs. A server still starting holds the lock
+ * before it listens on the socket: wait for it (`npm start &` then a command at once is a normal first step).
+ */
+async function viaRunningServer(dataDir: string, argv: string[]): Promise<OperatorReply | undefined> {
+  const deadline = Date.now() + STARTING_SERVER_WAIT_MS;
+  let told = false;
+  for (;;) {
+    const reply = await callOperatorSocket(dataDir, argv);
+    if (reply) return reply;
+    const holder = dataDirHolder(dataDir);
+    if (!holder || Date.now() > deadline) return undefined; // no server: open the database here (or report the lock)
+    if (!told) console.error(`waiting for the server starting on ${dataDir} (process ${holder}) to take operator commands…`);
+    told = true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  const token = await withDatabase(config, (db) => createApiKeyForUser(db.prisma, { userId, rights, name: values.name ?? "", expiresAt }));
-  console.error(`created API key for ${userId}; store it now, it is shown only once:`);
-  console.log(token);
-}
-
-async function createAuthProvider(config: Config, args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      "provider-id": { type: "string" }, name: { type: "string" }, "allow-registrations": { type: "boolean" },
-      "oidc-client-id": { type: "string" }, "oidc-client-secret": { type: "string" }, "oidc-provider-url": { type: "string" },
-    },
-  });
-  const provider = authProviderFromInput({
-    providerId: values["provider-id"] ?? "", name: values.name ?? "", allowRegistrations: values["allow-registrations"] ?? false,
-    oidc: { clientId: values["oidc-client-id"], clientSecret: values["oidc-client-secret"], providerUrl: values["oidc-provider-url"] },
-  });
-  const secrets = new ProviderSecrets(config.authProviderSecretKey);
-  secrets.sealConfiguration(provider.providerId, provider.configuration); // without a key, refused before the database opens
-  await withDatabase(config, (db) => createAuthenticationProvider(db.prisma, provider, secrets));
-  // Never echo the client secret.
-  const url = provider.configuration.oidc?.providerUrl;
-  console.log(`created authentication provider ${provider.providerId}${url ? ` (OIDC, ${url})` : ""}`);
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...args] = argv;
+  let config: Config;
   try {
-    const config = loadConfig();
-    switch (command) {
-      case "migrate": {
-        const applied = await withDatabase(config, (db) => migrate(db));
-        console.log(applied.length ? `applied: ${applied.join(", ")}` : "no pending migrations");
-        return 0;
-      }
-      case "create-admin-user":
-        await createAdmin(config, args);
-        return 0;
-      case "create-api-key":
-        await createApiKey(config, args);
-        return 0;
-      case "create-auth-provider":
-        await createAuthProvider(config, args);
-        return 0;
-      case undefined:
-      case "help":
-      case "--help":
-        console.log(USAGE);
-        return command ? 0 : 1;
-      default:
-        throw new OperatorError(`unknown command "${command}"\n\n${USAGE}`);
-    }
+    config = loadConfig();
   } catch (err) {
-    const expected = err instanceof OperatorError || err instanceof ConfigError || err instanceof ServiceError ||
-      err instanceof DataDirLockedError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-    // A ServiceError's message already reads `error:<namespace>:<name> (…)`.
-    const message = (err as Error).message;
-    console.error(!expected ? err : err instanceof ServiceError ? message : `error: ${message}`);
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`configuration error: ${err.message}`);
     return 1;
   }
+  const wantsHelp = argv.length === 0 || argv.some((a) => a === "--help" || a === "-h" || a === "help");
+  if (!config.databaseUrl && !wantsHelp) {
+    const reply = await viaRunningServer(config.dataDir, argv).catch((err: Error) => {
+      console.error(`error: ${err.message}`);
+      return { code: 1, stdout: "", stderr: "" };
+    });
+    if (reply) {
+      process.stdout.write(reply.stdout);
+      process.stderr.write(reply.stderr);
+      return reply.code;
+    }
+  }
+  return runOperatorCommand(argv, { config, withDatabase: (work) => withDatabase(config, work) }, io);
 }
 
-// Exit explicitly: database drivers may keep timers alive after close.
-process.exit(await main(process.argv.slice(2)));
+// Exit explicitly (once the output is flushed): database drivers may keep timers alive after close.
+const code = await main(process.argv.slice(2));
+process.stdout.write("", () => process.exit(code));

@@ -247,7 +247,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError("WORKERS above 1 needs PostgreSQL (DATABASE_URL): the embedded database belongs to one process");
   }
   return {
-    host: read(env, "HOST", "0.0.0.0", (s) => s),
+    host: read(env, "HOST", "127.0.0.1", (s) => s), // loopback until the operator chooses to expose it
     port,
     dataDir: path.resolve(read(env, "DATA_DIR", "./data", (s) => s)),
     databaseUrl: read(env, "DATABASE_URL", undefined, url(["postgresql:", "postgres:"]), redactedUrl),

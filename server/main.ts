@@ -1,10 +1,12 @@
 // `npm start`: read the environment once, serve every protocol on one port, stop cleanly on SIGTERM/SIGINT
 // (a second one forces the exit).
 import cluster from "node:cluster";
+import path from "node:path";
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { startServer } from "./app.js";
 import { describeStartupError } from "./startup-errors.js";
+import { serverUrls } from "./transport/front-door.js";
 import { superviseWorkers } from "./workers.js";
 
 let config;
@@ -28,10 +30,23 @@ try {
   console.error(`cannot start: ${describeStartupError(err, config)}`);
   process.exit(1);
 }
+/** The database's host, port and name; never its user or password. */
+function redactedDatabase(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}${u.port ? `:${u.port}` : ""}${u.pathname}`;
+}
+
+// Where to go next, for whoever just ran `npm start`: the console, the RPC endpoint (gRPC, gRPC-Web, Connect), the
+// HTTP API, and which database holds the data.
+const urls = serverUrls(config.host, server.listener.port, Boolean(config.tls));
 logger.info(
   {
     port: server.listener.port,
-    database: config.databaseUrl ? "postgresql" : `embedded (${config.dataDir})`,
+    host: config.host,
+    console: urls.console,
+    rpc: urls.rpc,
+    httpApi: urls.httpApi,
+    database: config.databaseUrl ? `postgresql (${redactedDatabase(config.databaseUrl)})` : `embedded (${path.resolve(config.dataDir)})`,
     mail: config.smtpUrl ? "smtp" : `files (${config.dataDir}/mail)`,
     startupMs: Math.round(performance.now() - started),
   },

@@ -1,133 +1,188 @@
-// The operator CLI, spawned as an operator runs it (`tsx server/cli.ts …`), on the embedded database and on
-// PostgreSQL when available; then the server started on the same data proves what the CLI wrote.
+// The operator CLI on a live service, on the embedded database (through the running server's operator socket,
+// as the CLI does then) and on PostgreSQL (on a connection of its own, beside the server): every command, its
+// refusals (non-zero, nothing written) and --help, with the effect checked through the server's API. One real
+// spawn of the CLI proves the wiring from the shell.
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createClient, type Interceptor } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { State } from "../gen/ttn/lorawan/v3/enums_pb.js";
 import { EntityAccess } from "../gen/ttn/lorawan/v3/identityserver_pb.js";
 import { UserRegistry } from "../gen/ttn/lorawan/v3/user_services_pb.js";
-import { startServer } from "../server/app.js";
-import { loadConfig } from "../server/config.js";
-import { createLogger } from "../server/logger.js";
-import { databaseBackends, type DatabaseBackend } from "./support/databases.js";
+import { COMMANDS, runOperatorCommand } from "../server/operator-commands.js";
+import { callOperatorSocket } from "../server/operator-socket.js";
+import { openDatabase } from "../server/store/database.js";
+import { migrate } from "../server/store/migrate.js";
+import { databaseBackends, rpcError, startTestServer, type TestServer } from "./support/server.js";
+import { adminCreatesUser } from "./support/users.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const tsx = path.join(root, "node_modules/.bin/tsx");
 const TOKEN = /^NNSXS\.[A-Z2-7]{39}\.[A-Z2-7]{52}$/;
 
 interface Run { code: number; stdout: string; stderr: string }
 
-function cli(env: Record<string, string>, ...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
+/** The command as `npm run cli` runs it beside `server`: through its socket (embedded) or on its own connection. */
+async function operator(server: TestServer, ...argv: string[]): Promise<Run> {
+  const { config } = server;
+  if (!config.databaseUrl) {
+    const reply = await callOperatorSocket(config.dataDir, argv);
+    if (!reply) throw new Error("the server does not answer on its operator socket");
+    return reply;
+  }
+  const out: string[] = [];
+  const err: string[] = [];
+  const withDatabase = async <T>(work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>) => {
+    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    try {
+      await migrate(db);
+      return await work(db);
+    } finally {
+      await db.close();
+    }
+  };
+  const code = await runOperatorCommand(argv, { config, withDatabase }, { out: (l) => out.push(`${l}\n`), err: (l) => err.push(`${l}\n`) });
+  return { code, stdout: out.join(""), stderr: err.join("") };
+}
+
+for (const backend of databaseBackends()) {
+  describe(`operator CLI beside a running server on ${backend.name}`, { timeout: 60_000 }, () => {
+    let server: TestServer;
+    beforeAll(async () => { server = await startTestServer(backend); });
+    afterAll(async () => { await server?.close(); });
+
+    const users = (token = server.adminKey) => server.client(UserRegistry, "connect", token);
+    const authInfo = (token: string) => server.client(EntityAccess, "connect", token).authInfo({});
+
+    it("creates an admin named `admin` (operators are not bound by the blocklist) and a key that works at once", async () => {
+      const created = await operator(server, "create-admin-user", "--user-id", "admin", "--email", "root@example.com", "--password", "Choose-A-Str0ng-One");
+      expect(created).toEqual({ code: 0, stdout: "created admin user admin\n", stderr: "" });
+      const key = await operator(server, "create-api-key", "--user-id", "admin", "--rights", "RIGHT_ALL", "--name", "bootstrap", "--expires-in", "720h");
+      expect(key.code).toBe(0);
+      expect(key.stdout.trim()).toMatch(TOKEN); // the key alone: `KEY=$(npm run -s cli -- create-api-key …)`
+      expect(key.stderr).toMatch(/shown only once/);
+      const info = await authInfo(key.stdout.trim());
+      expect([info.isAdmin, info.accessMethod.case]).toEqual([true, "apiKey"]);
+    });
+
+    it("refuses what it cannot do with a non-zero exit, a message, and nothing written", async () => {
+      const cases: [string[], number, RegExp][] = [
+        [["create-admin-user", "--user-id", "admin", "--email", "other@example.com", "--password", "Choose-A-Str0ng-One"], 1, /already exists/],
+        [["create-admin-user", "--user-id", "weak-admin", "--email", "weak@example.com", "--password", "weak"], 1, /^error:pkg\/identityserver:password_strength_min_length /],
+        [["create-api-key", "--user-id", "admin", "--rights", "RIGHT_NOPE"], 1, /unknown right "RIGHT_NOPE"/],
+        [["create-api-key", "--user-id", "admin", "--rights", "RIGHT_ALL", "--expires-in", "forever"], 1, /--expires-in/],
+        [["create-api-key", "--user-id", "nobody-here", "--rights", "RIGHT_ALL"], 1, /user "nobody-here" does not exist/],
+        [["create-api-key", "--user-id", "admin"], 1, /--rights is required|at least one --rights/],
+        [["reset-password", "--user-id", "nobody-here"], 1, /does not exist/],
+        [["delete-user", "--user-id", "nobody-here"], 1, /does not exist/],
+        [["restore-user", "--user-id", "admin"], 1, /is not deleted/],
+        [["revoke-api-key", "--key-id", "AAAAAAAA"], 1, /does not exist/],
+        [["list-users", "--limit", "0"], 1, /--limit/],
+        [["delete-user"], 1, /--user-id is required/],
+        [["delete-user", "--user-id", "admin", "--force"], 2, /Unknown option '--force'/],
+        [["list-users", "extra"], 2, /Unexpected argument 'extra'/],
+        [["make-coffee"], 2, /unknown command "make-coffee"/],
+      ];
+      for (const [argv, code, message] of cases) {
+        const run = await operator(server, ...argv);
+        expect({ argv, code: run.code, stdout: run.stdout }).toEqual({ argv, code, stdout: "" });
+        expect(run.stderr, argv.join(" ")).toMatch(message);
+      }
+      const { users: all } = await users().list({});
+      expect(all.map((u) => u.ids?.userId).sort()).toEqual(["admin", "admin-user"]);
+    });
+
+    it("--help works on every command", async () => {
+      for (const name of Object.keys(COMMANDS)) {
+        const run = await operator(server, name, "--help");
+        expect({ name, code: run.code }).toEqual({ name, code: 0 });
+        expect(run.stdout).toContain(`usage: npm run cli -- ${name}`);
+      }
+      const all = await operator(server, "--help");
+      expect(all.code).toBe(0);
+      for (const name of Object.keys(COMMANDS)) expect(all.stdout).toContain(name);
+    });
+
+    it("list-users shows users newest first, and the deleted ones with --deleted", async () => {
+      await adminCreatesUser(server, "list-me");
+      const run = await operator(server, "list-users", "--limit", "2");
+      expect(run.code).toBe(0);
+      const lines = run.stdout.trimEnd().split("\n");
+      expect(lines[0]).toMatch(/^USER_ID\s+STATE\s+ADMIN\s+EMAIL\s+CREATED$/);
+      expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 4))).toEqual([
+        ["list-me", "approved", "no", "list-me@example.com"], ["admin", "approved", "yes", "root@example.com"],
+      ]);
+      expect(run.stderr).toMatch(/^2 of 3 users/);
+    });
+
+    it("reset-password prints a temporary password that sets a new password, once", async () => {
+      await adminCreatesUser(server, "forgetful");
+      const run = await operator(server, "reset-password", "--user-id", "forgetful");
+      expect(run.code).toBe(0);
+      const temporary = run.stdout.trim();
+      expect(run.stderr).toContain(`/oauth/update-password?user=forgetful&current=${encodeURIComponent(temporary)}`);
+      await users().updatePassword({ userIds: { userId: "forgetful" }, old: temporary, new: "Brand-New-Passw0rd" });
+      const reused = await rpcError(users().updatePassword({ userIds: { userId: "forgetful" }, old: temporary, new: "Another-Passw0rd" }));
+      expect(reused.errorName).toBe("pkg/identityserver:old_password");
+    });
+
+    it("delete-user ends the user's access at once; restore-user brings the user back", async () => {
+      await adminCreatesUser(server, "leaver");
+      const key = (await operator(server, "create-api-key", "--user-id", "leaver", "--rights", "RIGHT_USER_INFO")).stdout.trim();
+      await authInfo(key);
+      expect(await operator(server, "delete-user", "--user-id", "leaver")).toEqual({ code: 0, stdout: "deleted user leaver\n", stderr: "" });
+      expect((await rpcError(users().get({ userIds: { userId: "leaver" } }))).code).toBe(Code.NotFound);
+      expect((await rpcError(authInfo(key))).code).toBe(Code.Unauthenticated);
+      const deleted = await operator(server, "list-users", "--deleted");
+      expect(deleted.stdout).toMatch(/^leaver\s+approved\s+no\s+leaver@example\.com/m);
+      expect(await operator(server, "restore-user", "--user-id", "leaver")).toEqual({ code: 0, stdout: "restored user leaver\n", stderr: "" });
+      const back = await users().get({ userIds: { userId: "leaver" }, fieldMask: { paths: ["state"] } });
+      expect(back.state).toBe(State.APPROVED);
+    });
+
+    it("revoke-api-key, given the ID or the whole key, refuses the key on the next call", async () => {
+      const first = (await operator(server, "create-api-key", "--user-id", "admin", "--rights", "RIGHT_USER_INFO")).stdout.trim();
+      const second = (await operator(server, "create-api-key", "--user-id", "admin", "--rights", "RIGHT_USER_INFO")).stdout.trim();
+      await authInfo(first); // now cached by the server: the revocation must reach the cache
+      await authInfo(second);
+      const byId = await operator(server, "revoke-api-key", "--key-id", first.split(".")[1]!);
+      expect(byId).toEqual({ code: 0, stdout: `revoked API key ${first.split(".")[1]}\n`, stderr: "" });
+      expect((await operator(server, "revoke-api-key", "--key-id", second)).code).toBe(0);
+      for (const key of [first, second]) expect((await rpcError(authInfo(key))).code).toBe(Code.Unauthenticated);
+    });
+  });
+}
+
+describe("npm run cli, spawned", { timeout: 120_000 }, () => {
+  let server: TestServer;
+  beforeAll(async () => { server = await startTestServer(databaseBackends()[0]!); });
+  afterAll(async () => { await server?.close(); });
+
+  const spawnCli = (env: Record<string, string>, ...args: string[]) => new Promise<Run>((resolve) => {
     // Only what the CLI needs: no DATABASE_URL leaks in from the test environment.
     const childEnv = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? os.tmpdir(), LOG_LEVEL: "silent", ...env };
-    execFile(tsx, ["server/cli.ts", ...args], { cwd: root, env: childEnv, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(path.join(root, "node_modules/.bin/tsx"), ["server/cli.ts", ...args], { cwd: root, env: childEnv, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr });
     });
   });
-}
 
-interface Target { name: string; env: Record<string, string>; dispose(): Promise<void> }
+  it("reaches the running server on the embedded database, and opens the database itself when none runs", async () => {
+    const key = await spawnCli({ DATA_DIR: server.config.dataDir }, "create-api-key", "--user-id", "admin-user", "--rights", "RIGHT_ALL");
+    expect(key.code, key.stderr).toBe(0);
+    expect((await authInfo(key.stdout.trim())).isAdmin).toBe(true);
+    const refused = await spawnCli({ DATA_DIR: server.config.dataDir }, "create-api-key", "--user-id", "admin-user");
+    expect([refused.code, refused.stdout]).toEqual([1, ""]);
 
-async function embeddedTarget(): Promise<Target> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "ttnid-cli-"));
-  return { name: "embedded", env: { DATA_DIR: dataDir }, async dispose() { rmSync(dataDir, { recursive: true, force: true }); } };
-}
-
-async function postgresTarget(backend: DatabaseBackend): Promise<Target> {
-  const database = await backend.create({ migrate: false }); // an empty database: the CLI migrates it
-  await database.db.close();
-  return { name: "postgres", env: { DATA_DIR: database.dataDir, DATABASE_URL: database.url! }, dispose: () => database.dispose() };
-}
-
-const targets: [string, () => Promise<Target>][] = [["embedded", embeddedTarget]];
-const postgres = databaseBackends().find((b) => b.name === "postgres");
-if (postgres) targets.push(["postgres", () => postgresTarget(postgres)]);
-
-for (const [name, makeTarget] of targets) {
-  describe(`operator CLI on ${name}`, { timeout: 90_000 }, () => {
-    let target: Target;
-    let key = "";
-    beforeAll(async () => { target = await makeTarget(); });
-    afterAll(async () => { await target?.dispose(); });
-
-    const admin = ["create-admin-user", "--user-id", "ops-admin", "--email", "ops@example.com", "--password", "Ops-Passw0rd"];
-
-    it("migrate applies the migrations and exits 0", async () => {
-      const run = await cli(target.env, "migrate");
-      expect(run.stderr).toBe("");
-      expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(/applied: |no pending migrations/);
-      const again = await cli(target.env, "migrate");
-      expect([again.code, again.stdout.trim()]).toEqual([0, "no pending migrations"]);
-    });
-
-    it("create-admin-user creates an admin once; a second run exits 1 and writes nothing", async () => {
-      const first = await cli(target.env, ...admin);
-      expect([first.code, first.stdout.trim()]).toEqual([0, "created admin user ops-admin"]);
-      const second = await cli(target.env, ...admin.slice(0, 4), "other@example.com", "--password", "Ops-Passw0rd");
-      expect(second.code).toBe(1);
-      expect(second.stderr).toMatch(/^error: a user with ID "ops-admin" .*already exists/);
-      expect(second.stdout).toBe("");
-    });
-
-    it("create-admin-user refuses a weak password", async () => {
-      const run = await cli(target.env, "create-admin-user", "--user-id", "weak-admin", "--email", "weak@example.com", "--password", "weak");
-      expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/^error:pkg\/identityserver:password_strength_min_length /);
-    });
-
-    it("create-api-key prints the key as the last line of stdout", async () => {
-      const run = await cli(target.env, "create-api-key", "--user-id", "ops-admin", "--rights", "RIGHT_ALL", "--name", "n", "--expires-in", "24h");
-      expect(run.code).toBe(0);
-      key = run.stdout.trimEnd().split("\n").at(-1)!;
-      expect(key).toMatch(TOKEN);
-    });
-
-    it("create-api-key explains a bad right, a bad duration and an unknown user", async () => {
-      const base = ["create-api-key", "--user-id", "ops-admin", "--name", "n"];
-      const cases: [string[], RegExp][] = [
-        [[...base, "--rights", "RIGHT_NOPE"], /unknown right "RIGHT_NOPE"/],
-        [[...base, "--rights", "RIGHT_ALL", "--expires-in", "forever"], /--expires-in/],
-        [["create-api-key", "--user-id", "nobody-here", "--rights", "RIGHT_ALL"], /user "nobody-here" does not exist/],
-      ];
-      for (const [args, message] of cases) {
-        const run = await cli(target.env, ...args);
-        expect(run.code, args.join(" ")).toBe(1);
-        expect(run.stderr).toMatch(message);
-        expect(run.stdout).toBe("");
-      }
-    });
-
-    it("the server on the same data accepts the printed key; meanwhile the embedded database refuses the CLI", async () => {
-      const config = loadConfig({ ...target.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent" });
-      const server = await startServer(config, createLogger("silent"), { mailTransport: async () => {} });
-      try {
-        const bearer: Interceptor = (next) => (req) => { req.header.set("authorization", `Bearer ${key}`); return next(req); };
-        const transport = createConnectTransport({ baseUrl: `http://127.0.0.1:${server.listener.port}`, httpVersion: "1.1", interceptors: [bearer] });
-        const info = await createClient(EntityAccess, transport).authInfo({});
-        expect(info.isAdmin).toBe(true);
-
-        // Nothing was written by the failed runs: the admin is the only user.
-        let total: string | null = null;
-        const { users } = await createClient(UserRegistry, transport).list(
-          { fieldMask: { paths: ["primary_email_address", "admin"] } }, { onHeader: (h) => { total = h.get("x-total-count"); } },
-        );
-        expect(total).toBe("1");
-        expect(users.map((u) => [u.ids?.userId, u.primaryEmailAddress, u.admin])).toEqual([["ops-admin", "ops@example.com", true]]);
-
-        if (!target.env.DATABASE_URL) {
-          const locked = await cli(target.env, "migrate");
-          expect(locked.code).toBe(1);
-          expect(locked.stderr).toMatch(/^error: .*in use/);
-        }
-      } finally {
-        await server.close();
-      }
-    });
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "ttnid-cli-"));
+    try {
+      const migrated = await spawnCli({ DATA_DIR: dataDir }, "migrate");
+      expect([migrated.code, migrated.stdout]).toEqual([0, expect.stringMatching(/^(applied: |no pending migrations)/)]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
-}
+
+  const authInfo = (token: string) => server.client(EntityAccess, "connect", token).authInfo({});
+});

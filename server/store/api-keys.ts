@@ -48,3 +48,9 @@ export async function deleteUserApiKey(db: Db, userInternalId: string, id: strin
   const { count } = await db.apiKey.deleteMany({ where: { id, userId: userInternalId } });
   return count > 0;
 }
+
+/** Deletes a key whoever owns it (the operator's revocation). */
+export async function deleteApiKey(db: Db, id: string): Promise<boolean> {
+  const { count } = await db.apiKey.deleteMany({ where: { id } });
+  return count > 0;
+}

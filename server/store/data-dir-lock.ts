@@ -39,3 +39,13 @@ export function lockDataDir(dir: string): () => void {
   }
   throw new DataDirLockedError(`could not lock ${dir}`);
 }
+
+/** The live process holding the data directory's lock, if any (a running or starting server). */
+export function dataDirHolder(dir: string): number | undefined {
+  try {
+    const holder = Number(readFileSync(path.join(dir, "lock.pid"), "utf8").trim());
+    return holder && holder !== process.pid && alive(holder) ? holder : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,4 +1,4 @@
-// Vitest global setup: the SDK (dist/) and the console (web/dist) that the SDK and e2e tests use, rebuilt only
+// Vitest global setup: the SDK (client/dist) and the console (web/dist) that the SDK and e2e tests use, rebuilt only
 // when their sources are newer than the build (`npm install` builds them too, via postinstall).
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -12,8 +12,9 @@ function newest(paths: string[]): number {
   const visit = (p: string) => {
     if (!existsSync(p)) return;
     const s = statSync(p);
-    if (s.isDirectory()) for (const entry of readdirSync(p)) visit(path.join(p, entry));
-    else latest = Math.max(latest, s.mtimeMs);
+    if (s.isDirectory()) {
+      if (path.basename(p) !== "dist") for (const entry of readdirSync(p)) visit(path.join(p, entry)); // an output is no source
+    } else latest = Math.max(latest, s.mtimeMs);
   };
   for (const p of paths) visit(path.join(root, p));
   return latest;
@@ -25,8 +26,8 @@ function stale(output: string, sources: string[]): boolean {
 }
 
 export default function setup(): void {
-  const sdkSources = ["client", "gen", "package.json"];
+  const sdkSources = ["client", "gen"];
   const build = (what: string) => execFileSync(process.execPath, ["scripts/build.mjs", what], { cwd: root, stdio: "inherit" });
-  if (stale("dist/client/index.js", sdkSources)) build("client");
+  if (stale("client/dist/node.js", sdkSources)) build("client");
   if (stale("web/dist/index.html", [...sdkSources, "web/src", "web/index.html", "web/vite.config.ts"])) build("console");
 }
