@@ -14,6 +14,8 @@ export default defineConfig({
   server: {
     proxy: {
       "/oauth/api": api,
+      "/oauth/login": api, // single sign-on: the browser leaves for the provider and comes back here
+      "/api/v3": api,
       "^/(ttn|tti)\\.lorawan\\.v3\\.": api,
     },
   },
