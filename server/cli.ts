@@ -89,8 +89,14 @@ async function main(argv: string[]): Promise<number> {
     const config = loadConfig();
     switch (command) {
       case "migrate": {
-        const applied = await withDatabase(config, (db) => migrate(db));
-        console.log(applied.length ? `applied: ${applied.join(", ")}` : "no pending migrations");
+        // Not withDatabase: it migrates first, which would leave nothing for this call to report.
+        const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+        try {
+          const applied = await migrate(db);
+          console.log(applied.length ? `applied ${applied.length} migration(s): ${applied.join(", ")}` : "no pending migrations");
+        } finally {
+          await db.close();
+        }
         return 0;
       }
       case "create-admin-user":
