@@ -56,6 +56,7 @@ export interface AppOptions {
 export async function createApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<App> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const migrations = readMigrations("prisma/migrations");
+  let behind: string[] = [];
   if (config.migrateOnStart) {
     let applied: string[];
     try {
@@ -67,8 +68,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     if (applied.length) logger.info({ migrations: applied }, "database migrated");
   } else {
     // Another step migrates (`npm run cli -- migrate`); until it has, /readyz keeps this instance out of traffic.
-    const pending = await pendingMigrations(database, migrations).catch(() => []);
-    if (pending.length) logger.warn({ migrations: pending }, "database schema is behind this version: not ready until `npm run cli -- migrate` has run");
+    behind = await pendingMigrations(database, migrations).catch(() => []);
+    if (behind.length) logger.warn({ migrations: behind }, "database schema is behind this version: not ready until `npm run cli -- migrate` has run");
   }
 
   // Counters every instance shares: Redis when configured, else PostgreSQL, else (embedded) this process.
@@ -95,7 +96,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   const cleanup = new ExpiryCleanup(database, clock, logger, config.cleanup);
   cleanup.start();
   let stopping = false;
-  await sealPlaintextSecrets(database.prisma, new ProviderSecrets(config.authProviderSecretKey), logger);
+  // On a schema that is behind, the tables may not be there yet: the next start seals them.
+  if (!behind.length) await sealPlaintextSecrets(database.prisma, new ProviderSecrets(config.authProviderSecretKey), logger);
 
   // Only these two can carry an embedded profile picture (up to 8 MiB); every protocol reads them with this limit.
   const bodyLimits: Record<string, number> = {

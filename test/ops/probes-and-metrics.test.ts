@@ -46,7 +46,7 @@ for (const backend of databaseBackends()) {
     it("/readyz is unready, naming the migration, while the database lacks one this version ships", async () => {
       const [newest] = await server.db.$queryRawUnsafe<{ migration_name: string }[]>(
         `SELECT migration_name FROM "_prisma_migrations" ORDER BY migration_name DESC LIMIT 1`,
-      );
+      ) as [{ migration_name: string }];
       await server.db.$executeRawUnsafe(`UPDATE "_prisma_migrations" SET rolled_back_at = now() WHERE migration_name = $1`, newest.migration_name);
       try {
         const behind = await getJson(`${server.baseUrl}/readyz`);
@@ -100,7 +100,7 @@ for (const backend of databaseBackends()) {
 }
 
 describe("metrics settings", () => {
-  const [backend] = databaseBackends();
+  const backend = databaseBackends()[0]!;
 
   it("METRICS_TOKEN makes /metrics answer only to that bearer token", async () => {
     const token = "scrape-token-0123456789";
