@@ -36,7 +36,7 @@ export async function checkReadiness(sources: ReadinessSources): Promise<Readine
       checks.database = "ok";
       const pending = await within(pendingMigrations(sources.database, sources.migrations), CHECK_TIMEOUT_MS, "database");
       checks.migrations = pending.length
-        ? `${pending.length} pending (${pending.join(", ")}): run \`npm run cli -- migrate\``
+        ? `${pending.length} pending (${pending.join(", ")}): run npm run cli -- migrate`
         : "ok";
     },
     () => { checks.database = "unreachable"; checks.migrations = "unknown"; },
