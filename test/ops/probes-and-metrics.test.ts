@@ -26,7 +26,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 for (const backend of databaseBackends()) {
-  describe(`probes and metrics on ${backend.name}`, () => {
+  describe(`probes and metrics on ${backend.name}`, { timeout: 60_000 }, () => {
     let server: TestServer;
     beforeAll(async () => {
       server = await startTestServer(backend, { ...redisEnv(), LOGIN_RATE_LIMIT_PER_USER_ADDRESS: "2", LOGIN_RATE_LIMIT_PER_ADDRESS: "100" });
@@ -99,7 +99,7 @@ for (const backend of databaseBackends()) {
   });
 }
 
-describe("metrics settings", () => {
+describe("metrics settings", { timeout: 90_000 }, () => {
   const backend = databaseBackends()[0]!;
 
   it("METRICS_TOKEN makes /metrics answer only to that bearer token", async () => {

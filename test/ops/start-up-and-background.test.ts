@@ -19,7 +19,7 @@ const silent = createLogger("silent");
 const HOUR = 3600_000;
 
 for (const backend of databaseBackends()) {
-  describe(`start-up on ${backend.name}`, () => {
+  describe(`start-up on ${backend.name}`, { timeout: 120_000 }, () => {
     it("MIGRATE_ON_START=false starts on a schema that is behind, unready and saying why, until it is migrated", async () => {
       const database = await backend.create({ migrate: false });
       if (backend.name === "embedded") await database.db.close(); // one process per embedded directory
@@ -47,8 +47,9 @@ for (const backend of databaseBackends()) {
   });
 }
 
+// Several instances need a database that several processes can open: PostgreSQL (TEST_DATABASE_URL, as in CI).
 const postgres = databaseBackends().find((b) => b.name === "postgres");
-describe.runIf(postgres)("several instances on one PostgreSQL database", () => {
+if (postgres) describe("several instances on one PostgreSQL database", { timeout: 90_000 }, () => {
   it("starting three at once on an empty database applies every migration exactly once", async () => {
     const database = await postgres!.create({ migrate: false });
     const config = loadConfig({ HOST: "127.0.0.1", PORT: "0", DATA_DIR: database.dataDir, DATABASE_URL: database.url! });
