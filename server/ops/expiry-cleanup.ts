@@ -8,7 +8,7 @@ import type { Logger } from "../logger.js";
 import type { Database } from "../store/database.js";
 
 /** Arbitrary constant shared by every instance ("ttncl" in ASCII); differs from the migration lock. */
-const CLEANUP_LOCK_KEY = 0x74_746e_636c;
+export const CLEANUP_LOCK_KEY = 0x74_746e_636c;
 
 /** Statements of one pass; `$1` is the cut-off (now minus retention). */
 const STATEMENTS: Record<string, string> = {

@@ -20,6 +20,9 @@ export interface MetricsSources {
   pool?: () => PoolStats;
 }
 
+/** How long a scrape waits for the database's part (the mail queue depth). */
+const COLLECT_TIMEOUT_MS = 1_000;
+
 /** "InvalidArgument" → "INVALID_ARGUMENT", as gRPC names its codes. */
 const codeName = (code: Code | 0): string =>
   code === 0 ? "OK" : Code[code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
@@ -59,8 +62,16 @@ export class Metrics {
       name: "identity_mail_queue_depth", help: "Mails waiting in the outbox (not sent, not given up).",
       registers: [this.registry],
       async collect() {
-        // A scrape while the database is down still reports everything else; the gauge keeps its last value.
-        try { this.set(await sources.mailQueueDepth()); } catch { /* see above */ }
+        // A scrape while the database is down (or slow) still reports everything else, in time; the gauge keeps
+        // its last value.
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), COLLECT_TIMEOUT_MS); });
+        try {
+          const depth = await Promise.race([sources.mailQueueDepth(), late]);
+          if (depth !== undefined) this.set(depth);
+        } catch { /* see above */ } finally {
+          clearTimeout(timer);
+        }
       },
     });
     if (sources.pool) {

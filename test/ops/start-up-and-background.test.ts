@@ -9,7 +9,7 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import { startServer } from "../../server/app.js";
 import { loadConfig } from "../../server/config.js";
 import { createLogger } from "../../server/logger.js";
-import { ExpiryCleanup } from "../../server/ops/expiry-cleanup.js";
+import { CLEANUP_LOCK_KEY, ExpiryCleanup } from "../../server/ops/expiry-cleanup.js";
 import { openDatabase } from "../../server/store/database.js";
 import { migrate, readMigrations } from "../../server/store/migrate.js";
 import { ManualClock } from "../support/clock.js";
@@ -51,7 +51,7 @@ for (const backend of databaseBackends()) {
 const postgres = databaseBackends().find((b) => b.name === "postgres");
 if (postgres) describe("several instances on one PostgreSQL database", { timeout: 90_000 }, () => {
   it("starting three at once on an empty database applies every migration exactly once", async () => {
-    const database = await postgres!.create({ migrate: false });
+    const database = await postgres.create({ migrate: false });
     const config = loadConfig({ HOST: "127.0.0.1", PORT: "0", DATA_DIR: database.dataDir, DATABASE_URL: database.url! });
     const servers = await Promise.all([1, 2, 3].map(() => startServer(config, silent)));
     try {
@@ -65,51 +65,75 @@ if (postgres) describe("several instances on one PostgreSQL database", { timeout
     }
   });
 
-  it("expiry clean-up passes from several instances delete each expired record once and keep the rest", async () => {
-    const database = await postgres!.create();
-    const others = await Promise.all([1, 2].map(() => openDatabase({ databaseUrl: database.url, dataDir: database.dataDir })));
-    const clock = new ManualClock(new Date("2030-01-01T00:00:00Z"));
-    const db = database.db.prisma;
+  it("an expiry clean-up pass skips while another instance's pass holds the lock", async () => {
+    const database = await postgres.create();
+    const other = await openDatabase({ databaseUrl: database.url, dataDir: database.dataDir });
     try {
-      const at = (h: number) => new Date(clock.now().getTime() + h * HOUR);
-      const user = await db.user.create({
-        data: {
-          userId: "cleanup-user", primaryEmailAddress: "c@example.com", passwordHash: "x",
-          temporaryPasswordHash: "temporary", temporaryPasswordExpiresAt: at(-3),
-        },
+      const cleanup = new ExpiryCleanup(other, new ManualClock(), silent, { intervalMs: HOUR, retentionMs: 0 });
+      const whileHeld = await database.db.sqlTransaction(async (tx) => {
+        await tx.sql("SELECT pg_advisory_xact_lock($1)", [CLEANUP_LOCK_KEY]);
+        return cleanup.runOnce();
       });
-      await db.userSession.createMany({ data: [
-        { userId: user.id, secretHash: "a", expiresAt: at(-3) }, { userId: user.id, secretHash: "b", expiresAt: at(1) },
-      ] });
-      await db.loginToken.createMany({ data: [
-        { userId: user.id, tokenHash: "t1", expiresAt: at(-3) }, { userId: user.id, tokenHash: "t2", expiresAt: at(1) },
-      ] });
-      await db.invitation.createMany({ data: [
-        { email: "old@example.com", token: "i1", expiresAt: at(-3) }, { email: "new@example.com", token: "i2", expiresAt: at(1) },
-      ] });
-
-      const cleanups = [database.db, ...others].map((d) => new ExpiryCleanup(d, clock, silent, { intervalMs: HOUR, retentionMs: 2 * HOUR }));
-      const results = await Promise.all(cleanups.map((c) => c.runOnce()));
-      const total = (kind: string) => results.reduce((n, r) => n + (r.skipped ? 0 : r.removed[kind] ?? 0), 0);
-      for (const kind of ["sessions", "login_tokens", "invitations", "temporary_passwords"]) expect(total(kind), kind).toBe(1);
-      expect((await db.userSession.findMany({ select: { secretHash: true } })).map((s) => s.secretHash)).toEqual(["b"]);
-      expect((await db.loginToken.findMany({ select: { tokenHash: true } })).map((t) => t.tokenHash)).toEqual(["t2"]);
-      expect((await db.invitation.findMany({ select: { token: true } })).map((i) => i.token)).toEqual(["i2"]);
-      expect((await db.user.findUniqueOrThrow({ where: { id: user.id } })).temporaryPasswordHash).toBeNull();
-
-      // Within the retention period an expired record stays (sessions are listed with their expiry).
-      clock.advance(2 * HOUR);
-      const again = await cleanups[0]!.runOnce();
-      expect(again).toEqual({ skipped: false, removed: expect.objectContaining({ sessions: 0, login_tokens: 0, invitations: 0 }) });
-      clock.advance(HOUR + 1);
-      const later = await cleanups[1]!.runOnce();
-      expect(later).toEqual({ skipped: false, removed: expect.objectContaining({ sessions: 1, login_tokens: 1, invitations: 1 }) });
+      expect(whileHeld).toEqual({ skipped: true });
+      expect((await cleanup.runOnce()).skipped).toBe(false);
     } finally {
-      await Promise.all(others.map((d) => d.close()));
+      await other.close();
       await database.dispose();
     }
   });
 });
+
+// The clean-up on each backend: on PostgreSQL from three instances at once (each its own connection pool).
+for (const backend of databaseBackends()) {
+  describe(`expiry clean-up on ${backend.name}`, { timeout: 90_000 }, () => {
+    it("deletes each expired record once, from however many instances, and keeps the rest until their retention passed", async () => {
+      const database = await backend.create();
+      const others = backend.name === "postgres"
+        ? await Promise.all([1, 2].map(() => openDatabase({ databaseUrl: database.url, dataDir: database.dataDir })))
+        : [];
+      const clock = new ManualClock(new Date("2030-01-01T00:00:00Z"));
+      const db = database.db.prisma;
+      try {
+        const at = (h: number) => new Date(clock.now().getTime() + h * HOUR);
+        const user = await db.user.create({
+          data: {
+            userId: "cleanup-user", primaryEmailAddress: "c@example.com", passwordHash: "x",
+            temporaryPasswordHash: "temporary", temporaryPasswordExpiresAt: at(-3),
+          },
+        });
+        await db.userSession.createMany({ data: [
+          { userId: user.id, secretHash: "a", expiresAt: at(-3) }, { userId: user.id, secretHash: "b", expiresAt: at(1) },
+        ] });
+        await db.loginToken.createMany({ data: [
+          { userId: user.id, tokenHash: "t1", expiresAt: at(-3) }, { userId: user.id, tokenHash: "t2", expiresAt: at(1) },
+        ] });
+        await db.invitation.createMany({ data: [
+          { email: "old@example.com", token: "i1", expiresAt: at(-3) }, { email: "new@example.com", token: "i2", expiresAt: at(1) },
+        ] });
+
+        const cleanups = [database.db, ...others].map((d) => new ExpiryCleanup(d, clock, silent, { intervalMs: HOUR, retentionMs: 2 * HOUR }));
+        const results = await Promise.all(cleanups.map((c) => c.runOnce()));
+        const total = (kind: string) => results.reduce((n, r) => n + (r.skipped ? 0 : r.removed[kind] ?? 0), 0);
+        for (const kind of ["sessions", "login_tokens", "invitations", "temporary_passwords"]) expect(total(kind), kind).toBe(1);
+        expect((await db.userSession.findMany({ select: { secretHash: true } })).map((s) => s.secretHash)).toEqual(["b"]);
+        expect((await db.loginToken.findMany({ select: { tokenHash: true } })).map((t) => t.tokenHash)).toEqual(["t2"]);
+        expect((await db.invitation.findMany({ select: { token: true } })).map((i) => i.token)).toEqual(["i2"]);
+        expect((await db.user.findUniqueOrThrow({ where: { id: user.id } })).temporaryPasswordHash).toBeNull();
+
+        // Within the retention period an expired record stays (sessions are listed with their expiry).
+        clock.advance(2 * HOUR);
+        const again = await cleanups[0]!.runOnce();
+        expect(again).toEqual({ skipped: false, removed: expect.objectContaining({ sessions: 0, login_tokens: 0, invitations: 0 }) });
+        clock.advance(HOUR + 1);
+        const later = await cleanups.at(-1)!.runOnce();
+        expect(later).toEqual({ skipped: false, removed: expect.objectContaining({ sessions: 1, login_tokens: 1, invitations: 1 }) });
+      } finally {
+        await Promise.all(others.map((d) => d.close()));
+        await database.dispose();
+      }
+    });
+  });
+}
 
 describe("request IDs in logs", () => {
   let lines: any[];
