@@ -11,9 +11,10 @@ import {
   startTcpProxy, type Instance,
 } from "./support.js";
 
-describe("readiness follows the database", { timeout: 120_000 }, () => {
+describe("readiness follows the database and Redis", { timeout: 120_000 }, () => {
   let db: PreparedDatabase;
   let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
+  let redisProxy: Awaited<ReturnType<typeof startTcpProxy>>;
   let instance: Instance;
 
   beforeAll(async () => {
@@ -23,12 +24,16 @@ describe("readiness follows the database", { timeout: 120_000 }, () => {
     const url = new URL(db.url!);
     proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
     url.host = `127.0.0.1:${proxy.port}`;
-    instance = await startInstance("proxied", { ...clusterEnv(db, redisUrl), DATABASE_URL: url.href });
+    const redis = new URL(redisUrl);
+    redisProxy = await startTcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
+    redis.host = `127.0.0.1:${redisProxy.port}`;
+    instance = await startInstance("proxied", { ...clusterEnv(db, redis.href), DATABASE_URL: url.href });
   }, 240_000);
 
   afterAll(async () => {
     await instance?.stop();
     await proxy?.close();
+    await redisProxy?.close();
     await db?.dispose();
   });
 
@@ -46,6 +51,17 @@ describe("readiness follows the database", { timeout: 120_000 }, () => {
     await eventually("ready after the restore", 15_000, async () => ((await readiness(instance.baseUrl)).status === 200 ? true : undefined));
     // And it serves again.
     await eventually("serving after the restore", 15_000, async () => (await instance.client(EntityAccess, db.adminKey).authInfo({})).isAdmin || undefined);
+  });
+
+  it("is unready while Redis cannot be reached (shared limits would count apart), and ready again when it can", async () => {
+    redisProxy.cut();
+    const down = await eventually("unready after the cut", 15_000, async () => {
+      const r = await readiness(instance.baseUrl);
+      return r.status === 503 ? r.body : undefined;
+    });
+    expect(down).toEqual({ status: "unready", checks: { database: "ok", migrations: "ok", redis: "unreachable" } });
+    redisProxy.restore();
+    await eventually("ready after the restore", 15_000, async () => ((await readiness(instance.baseUrl)).status === 200 ? true : undefined));
   });
 });
 
