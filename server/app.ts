@@ -93,11 +93,11 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       pool: database.poolStats,
     })
     : undefined;
+  // On a schema that is behind, the tables may not be there yet: the next start seals them.
+  if (!behind.length) await sealPlaintextSecrets(database.prisma, new ProviderSecrets(config.authProviderSecretKey), logger);
   const cleanup = new ExpiryCleanup(database, clock, logger, config.cleanup);
   cleanup.start();
   let stopping = false;
-  // On a schema that is behind, the tables may not be there yet: the next start seals them.
-  if (!behind.length) await sealPlaintextSecrets(database.prisma, new ProviderSecrets(config.authProviderSecretKey), logger);
 
   // Only these two can carry an embedded profile picture (up to 8 MiB); every protocol reads them with this limit.
   const bodyLimits: Record<string, number> = {
@@ -146,12 +146,10 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   // ends the process, for every client. connect-node parses the request synchronously (e.g. it builds a URL from
   // the Host header, so `Host: a b`, `Host: x:99999` or an HTTP/1.0 request without Host throw), so one malformed
   // request could take the service down. Contain each failure to its own request.
-  const logins: Record<string, "password" | "token"> = { [`${ACCOUNT_API_PREFIX}auth/login`]: "password", [`${ACCOUNT_API_PREFIX}auth/token-login`]: "token" };
   const handler: App["handler"] = (req, res) => {
     const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
     res.setHeader(REQUEST_ID_HEADER, requestId);
-    const login = req.method === "POST" && metrics ? logins[req.url?.split("?")[0] ?? ""] : undefined;
-    if (login) res.once("finish", () => metrics!.observeLogin(login, res.statusCode));
+    metrics?.watchLogin(req, res);
     withRequestId(requestId, () => {
       try {
         const result: unknown = dispatch(req, res);

@@ -4,6 +4,7 @@
 import { timingSafeEqual, createHash } from "node:crypto";
 import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
 import client from "prom-client";
+import { ACCOUNT_API_PREFIX } from "../account/routes.js";
 import type { LimitHit, RateLimits } from "../auth/rate-limit.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../transport/http-route.js";
 
@@ -19,6 +20,11 @@ export interface MetricsSources {
   /** The database connection pool, when there is one (PostgreSQL). */
   pool?: () => PoolStats;
 }
+
+const LOGIN_PATHS: Record<string, "password" | "token"> = {
+  [`${ACCOUNT_API_PREFIX}auth/login`]: "password",
+  [`${ACCOUNT_API_PREFIX}auth/token-login`]: "token",
+};
 
 /** How long a scrape waits for the database's part (the mail queue depth). */
 const COLLECT_TIMEOUT_MS = 1_000;
@@ -106,8 +112,10 @@ export class Metrics {
   }
 
   /** Console logins are HTTP calls of the account API: counted by the status they answer with. */
-  observeLogin(method: "password" | "token", status: number): void {
-    this.logins.inc({ method, result: status < 300 ? "success" : "failure" });
+  watchLogin(req: HttpRequest, res: HttpResponse): void {
+    if (req.method !== "POST") return;
+    const method = LOGIN_PATHS[req.url?.split("?")[0] ?? ""];
+    if (method) res.once("finish", () => this.logins.inc({ method, result: res.statusCode < 300 ? "success" : "failure" }));
   }
 }
 
