@@ -3,10 +3,12 @@
 // refusals; the mail queue; the database pool. Served at /metrics (see metricsRoute).
 import { timingSafeEqual, createHash } from "node:crypto";
 import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
+import cluster from "node:cluster";
 import client from "prom-client";
 import { ACCOUNT_API_PREFIX } from "../account/routes.js";
 import type { LimitHit, RateLimits } from "../auth/rate-limit.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../transport/http-route.js";
+import { clusterMetricsSource } from "./metrics-cluster.js";
 
 /** Set by the /api/v3 route on the calls it makes, so they count as protocol "http". */
 export const HTTP_API_CALL = createContextKey<boolean>(false, { description: "call made through the HTTP API" });
@@ -61,7 +63,11 @@ export class Metrics {
     labelNames: ["limit"] as const, registers: [this.registry],
   });
 
+  /** The text a scrape gets: this process's metrics, or under WORKERS the sum over every worker. */
+  readonly text: () => Promise<string>;
+
   constructor(sources: MetricsSources) {
+    this.text = cluster.isWorker ? clusterMetricsSource(this.registry) : () => this.registry.metrics();
     client.collectDefaultMetrics({ register: this.registry });
     sources.limits.on("limited", (hit: LimitHit) => this.limited.inc({ limit: hit.limit }));
     new client.Gauge({
@@ -132,7 +138,7 @@ export function metricsRoute(metrics: Metrics, token: string | undefined): HttpR
       res.end();
       return true;
     }
-    void metrics.registry.metrics().then(
+    void metrics.text().then(
       (text) => {
         res.setHeader("content-type", metrics.registry.contentType);
         res.setHeader("cache-control", "no-store");
