@@ -17,12 +17,16 @@ import { ssoRoute } from "./sso/routes.js";
 import { openCounterStore } from "./store/counters.js";
 import { openDatabase, type Database } from "./store/database.js";
 import { closeRedis, openRedis, redisReady } from "./store/redis.js";
-import { migrate } from "./store/migrate.js";
+import { migrate, pendingMigrations, readMigrations } from "./store/migrate.js";
+import { ExpiryCleanup } from "./ops/expiry-cleanup.js";
+import { HTTP_API_CALL, Metrics, metricsRoute } from "./ops/metrics.js";
+import { checkReadiness } from "./ops/readiness.js";
+import { REQUEST_ID_HEADER, requestIdFrom, withRequestId } from "./ops/request-id.js";
 import { serveConsole } from "./transport/console.js";
 import { handleCors } from "./transport/cors.js";
 import { errorInterceptor } from "./transport/errors.js";
 import { frontDoorRoute } from "./transport/front-door.js";
-import { healthRoute } from "./transport/health.js";
+import { healthRoute, readinessRoute } from "./transport/health.js";
 import { httpApiRoute } from "./transport/http-api/route.js";
 import { prefixRoute, type HttpRoute } from "./transport/http-route.js";
 import { listen, readTlsFiles, type Listener } from "./transport/listener.js";
@@ -39,6 +43,8 @@ export interface App {
   deps: ServiceDeps;
   database: Database;
   handler: (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
+  /** Shutdown has begun: /readyz answers 503 from now on, so load balancers stop sending. */
+  markStopping(): void;
   close(): Promise<void>;
 }
 
@@ -51,14 +57,22 @@ export interface AppOptions {
 
 export async function createApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<App> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  let applied: string[];
-  try {
-    applied = await migrate(database);
-  } catch (err) {
-    await database.close().catch(() => {});
-    throw err;
+  const migrations = readMigrations("prisma/migrations");
+  let behind: string[] = [];
+  if (config.migrateOnStart) {
+    let applied: string[];
+    try {
+      applied = await migrate(database);
+    } catch (err) {
+      await database.close().catch(() => {});
+      throw err;
+    }
+    if (applied.length) logger.info({ migrations: applied }, "database migrated");
+  } else {
+    // Another step migrates (`npm run cli -- migrate`); until it has, /readyz keeps this instance out of traffic.
+    behind = await pendingMigrations(database, migrations).catch(() => []);
+    if (behind.length) logger.warn({ migrations: behind }, "database schema is behind this version: not ready until `npm run cli -- migrate` has run");
   }
-  if (applied.length) logger.info({ migrations: applied }, "database migrated");
 
   // Counters every instance shares: Redis when configured, else PostgreSQL, else (embedded) this process.
   const redis = config.redisUrl ? openRedis(config.redisUrl) : undefined;
@@ -74,7 +88,18 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   const credentials = new Credentials(database);
   const deps: ServiceDeps = { db: database.prisma, credentials, config, logger, mail, limits, background, clock };
   const account = accountHandler(deps);
-  await sealPlaintextSecrets(database.prisma, new ProviderSecrets(config.authProviderSecretKey), logger);
+  const metrics = config.metrics.enabled
+    ? new Metrics({
+      limits,
+      mailQueueDepth: () => database.prisma.mailOutbox.count({ where: { sentAt: null, attempts: { lt: config.mailRetry.attempts } } }),
+      pool: database.poolStats,
+    })
+    : undefined;
+  // On a schema that is behind, the tables may not be there yet: the next start seals them.
+  if (!behind.length) await sealPlaintextSecrets(database.prisma, new ProviderSecrets(config.authProviderSecretKey), logger);
+  const cleanup = new ExpiryCleanup(database, clock, logger, config.cleanup);
+  cleanup.start();
+  let stopping = false;
 
   // Only these two can carry an embedded profile picture (up to 8 MiB); every protocol reads them with this limit.
   const bodyLimits: Record<string, number> = {
@@ -86,7 +111,10 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   const rpc = rpcHandler({
     routes: (router) => registerServices(router, deps),
     // Order matters: errors wrap everything so refusals and validation failures are translated too.
-    interceptors: [loggingInterceptor(logger), errorInterceptor(logger), requestGuardInterceptor, validationInterceptor(validationRules)],
+    interceptors: [
+      loggingInterceptor(logger), ...(metrics ? [metrics.interceptor()] : []), errorInterceptor(logger), requestGuardInterceptor,
+      validationInterceptor(validationRules),
+    ],
     maxBodyBytes: config.requestLimits.maxBytes,
     bodyLimits,
     contextValues,
@@ -104,9 +132,11 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     ssoRoute(deps), // before the account API: it answers two paths under /oauth/api/ too
     prefixRoute(ACCOUNT_API_PREFIX, account),
     httpApiRoute({
-      prefix: "/api/v3", handlers: rpc.handlers, registry: anyTypes, logger, contextValues,
+      prefix: "/api/v3", handlers: rpc.handlers, registry: anyTypes, logger, contextValues: (req) => contextValues(req).set(HTTP_API_CALL, true),
       readMaxBytes: (requestPath) => bodyLimits[requestPath] ?? config.requestLimits.maxBytes,
     }),
+    readinessRoute(() => checkReadiness({ database, redis, migrations, stopping: () => stopping })),
+    ...(metrics ? [metricsRoute(metrics, config.metrics.token)] : []),
     frontDoorRoute,
   ];
   const dispatch: App["handler"] = (req, res) => {
@@ -120,19 +150,27 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   // the Host header, so `Host: a b`, `Host: x:99999` or an HTTP/1.0 request without Host throw), so one malformed
   // request could take the service down. Contain each failure to its own request.
   const handler: App["handler"] = (req, res) => {
-    try {
-      const result: unknown = dispatch(req, res);
-      if (result instanceof Promise) result.catch((err: unknown) => failRequest(req, res, err, logger));
-    } catch (err) {
-      failRequest(req, res, err, logger);
-    }
+    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    metrics?.watchLogin(req, res);
+    withRequestId(requestId, () => {
+      try {
+        const result: unknown = dispatch(req, res);
+        if (result instanceof Promise) result.catch((err: unknown) => failRequest(req, res, err, logger));
+      } catch (err) {
+        failRequest(req, res, err, logger);
+      }
+    });
   };
 
   return {
     deps,
     database,
     handler,
+    markStopping() { stopping = true; },
     async close() {
+      stopping = true;
+      await cleanup.stop();
       await background.settled(); // may still queue mail
       await mail.drain(5_000);
       await mail.stop();
@@ -187,6 +225,9 @@ export async function startServer(config: Config, logger: Logger, options: AppOp
     app,
     listener,
     async close() {
+      app.markStopping();
+      // Load balancers see /readyz fail and stop sending before the listener stops taking connections.
+      if (config.shutdownDelayMs) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
       await operator?.close();
       await listener.close();
       await app.close();

@@ -3,24 +3,12 @@
 // runs on the embedded database, which admits one process, the command runs inside that server instead, through
 // DATA_DIR/operator.sock (operator-socket.ts); PostgreSQL takes both at once.
 import { ConfigError, loadConfig, type Config } from "./config.js";
-import { runOperatorCommand, type OperatorIo } from "./operator-commands.js";
+import { directContext, runOperatorCommand, type OperatorIo } from "./operator-commands.js";
 import { callOperatorSocket, type OperatorReply } from "./operator-socket.js";
 import { dataDirHolder } from "./store/data-dir-lock.js";
-import { openDatabase, type Database } from "./store/database.js";
-import { migrate } from "./store/migrate.js";
 
 const STARTING_SERVER_WAIT_MS = 60_000;
 const io: OperatorIo = { out: (line) => console.log(line), err: (line) => console.error(line) };
-
-async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T>): Promise<T> {
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  try {
-    await migrate(db);
-    return await work(db);
-  } finally {
-    await db.close();
-  }
-}
 
 /**
  * The reply of the server that owns the embedded database, if one runs. A server still starting holds the lock
@@ -61,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
       return reply.code;
     }
   }
-  return runOperatorCommand(argv, { config, withDatabase: (work) => withDatabase(config, work) }, io);
+  return runOperatorCommand(argv, directContext(config), io);
 }
 
 // Exit explicitly (once the output is flushed): database drivers may keep timers alive after close.

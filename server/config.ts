@@ -70,6 +70,14 @@ export interface Config {
   workers: number;
   /** Password hashes computed at once per process; the rest wait, so a login storm leaves the event loop a core. */
   passwordHashConcurrency: number;
+  /** Apply pending migrations at start-up (under an advisory lock); off: run `npm run cli -- migrate` once per deployment. */
+  migrateOnStart: boolean;
+  /** Prometheus metrics at /metrics; with a token, scrapes must send `Authorization: Bearer <token>`. */
+  metrics: { enabled: boolean; token?: string };
+  /** On SIGTERM, how long /readyz says "unready" before the listener closes, so load balancers stop sending first. */
+  shutdownDelayMs: number;
+  /** Expiry clean-up: how often it runs, and how long expired records stay visible before they are deleted. */
+  cleanup: { intervalMs: number; retentionMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -334,5 +342,18 @@ export function loadConfig(env: Env = process.env): Config {
     workers,
     // One core fewer than the machine has, divided among the workers: hashing never takes every core.
     passwordHashConcurrency: read(env, "PASSWORD_HASH_CONCURRENCY", Math.max(1, Math.floor((os.availableParallelism() - 1) / workers)), int(1, 64)),
+    migrateOnStart: read(env, "MIGRATE_ON_START", true, bool),
+    metrics: {
+      enabled: read(env, "METRICS_ENABLED", true, bool),
+      token: read(env, "METRICS_TOKEN", undefined as string | undefined, (s) => {
+        if (s.length < 16) throw new Error("expected at least 16 characters");
+        return s;
+      }, hidden),
+    },
+    shutdownDelayMs: read(env, "SHUTDOWN_DELAY", 0, (raw) => (raw === "0" ? 0 : timerDuration(raw))),
+    cleanup: {
+      intervalMs: read(env, "CLEANUP_INTERVAL", 3600_000, timerDuration),
+      retentionMs: read(env, "EXPIRED_RETENTION", 7 * 24 * 3600_000, (raw) => (raw === "0" ? 0 : duration(raw))),
+    },
   };
 }

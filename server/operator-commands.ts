@@ -13,7 +13,7 @@ import {
 } from "./operator.js";
 import { ProviderSecrets } from "./sso/provider-secrets.js";
 import { DataDirLockedError } from "./store/data-dir-lock.js";
-import type { Database } from "./store/database.js";
+import { openDatabase, type Database } from "./store/database.js";
 import { migrate } from "./store/migrate.js";
 
 export interface OperatorIo {
@@ -25,6 +25,22 @@ export interface OperatorContext {
   config: Config;
   /** Runs the work on the database: one opened for the command, or the running server's own. */
   withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T>;
+  /** Applies pending migrations, naming them (withDatabase has already applied them before its work runs). */
+  migrate(): Promise<string[]>;
+}
+
+/** Commands on a database opened for each of them (the CLI's own connection), migrated before any other work. */
+export function directContext(config: Config): OperatorContext {
+  async function withDatabase<T>(work: (db: Database) => Promise<T>, migrateFirst = true): Promise<T> {
+    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    try {
+      if (migrateFirst) await migrate(db);
+      return await work(db);
+    } finally {
+      await db.close();
+    }
+  }
+  return { config, withDatabase: (work) => withDatabase(work), migrate: () => withDatabase(migrate, false) };
 }
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -50,8 +66,8 @@ export const COMMANDS: Record<string, Command> = {
     summary: "apply pending database migrations (the server also does this at start)",
     options: {},
     async run(_v, ctx, io) {
-      const applied = await ctx.withDatabase((db) => migrate(db));
-      io.out(applied.length ? `applied: ${applied.join(", ")}` : "no pending migrations");
+      const applied = await ctx.migrate();
+      io.out(applied.length ? `applied ${applied.length} migration(s): ${applied.join(", ")}` : "no pending migrations");
     },
   },
   "create-admin-user": {

@@ -9,6 +9,7 @@ import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import { runOperatorCommand } from "./operator-commands.js";
 import type { Database } from "./store/database.js";
+import { migrate } from "./store/migrate.js";
 
 const MAX_REQUEST_BYTES = 64 * 1024;
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -47,7 +48,8 @@ export async function serveOperatorSocket(config: Config, database: Database, lo
       queue = queue.then(async () => {
         const stdout: string[] = [];
         const stderr: string[] = [];
-        const ctx = { config, withDatabase: <T>(work: (db: Database) => Promise<T>) => work(database) };
+        // The server migrated when it started: whatever this finds pending came with a newer release.
+        const ctx = { config, withDatabase: <T>(work: (db: Database) => Promise<T>) => work(database), migrate: () => migrate(database) };
         const code = await runOperatorCommand(argv, ctx, { out: (l) => stdout.push(l), err: (l) => stderr.push(l) });
         // The command and its outcome, never its arguments (passwords) or output (keys).
         logger.info({ command: argv[0], exitCode: code }, "operator command");

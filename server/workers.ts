@@ -4,6 +4,7 @@
 import cluster from "node:cluster";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
+import { serveClusterMetrics } from "./ops/metrics-cluster.js";
 
 /** A worker that dies this soon after starting is taken for a start-up failure, and the whole service stops. */
 const START_GRACE_MS = 30_000;
@@ -50,6 +51,7 @@ export async function superviseWorkers(config: Config, logger: Logger): Promise<
       stopAll(0);
     });
   }
+  if (config.metrics.enabled) serveClusterMetrics(); // a scrape of any worker reports them all
   logger.info({ workers: config.workers }, "starting workers");
   for (let i = 0; i < config.workers; i++) fork();
   return new Promise<never>(() => {});

@@ -46,6 +46,8 @@ export interface Database {
   sql: Sql;
   /** Runs `fn` in BEGIN … COMMIT on one dedicated connection; rolls back if it throws. */
   sqlTransaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T>;
+  /** The connection pool's state (PostgreSQL only; the embedded database has one connection). */
+  poolStats?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -95,6 +97,7 @@ async function openPostgres(url: string): Promise<Database> {
         client.release();
       }
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
       await changes.close();
       await prisma.$disconnect();

@@ -99,3 +99,18 @@ async function applyNext(tx: SqlTransaction, migrations: MigrationFile[]): Promi
   );
   return next.name;
 }
+
+/**
+ * The migrations in `migrations` that the database has not applied (all of them when it was never migrated).
+ * Read-only and lock-free, for readiness checks: an instance whose code expects a newer schema is not ready.
+ * Migrations the database has and this code does not know (a newer deployment migrated first) are not a problem.
+ */
+export async function pendingMigrations(db: Database, migrations: MigrationFile[]): Promise<string[]> {
+  const { rows } = await db.sql(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`);
+  if (!rows[0]?.present) return migrations.map((m) => m.name);
+  const applied = await db.sql(
+    `SELECT migration_name FROM "_prisma_migrations" WHERE rolled_back_at IS NULL AND finished_at IS NOT NULL`,
+  );
+  const done = new Set(applied.rows.map((r) => r.migration_name as string));
+  return migrations.filter((m) => !done.has(m.name)).map((m) => m.name);
+}

@@ -1,0 +1,127 @@
+// The deployment recipe, checked as far as a machine without a container runtime allows: compose.yaml is
+// consistent with itself, with deploy/haproxy.cfg, the Dockerfile and the server's configuration; HAProxy accepts
+// its file; and README "Production" commands that run here do what it says.
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { loadConfig } from "../../../server/config.js";
+import { databaseBackends, type TestDatabase } from "../../support/databases.js";
+import { buildServer, repo } from "./support.js";
+
+const run = promisify(execFile);
+const read = (file: string) => readFileSync(path.join(repo, file), "utf8");
+const compose = parse(read("compose.yaml"));
+const haproxyCfg = read("deploy/haproxy.cfg");
+const dockerfile = read("Dockerfile");
+const instances = Object.keys(compose.services).filter((name) => /^identity-\d+$/.test(name));
+
+/** Compose's `${VAR:-default}` with nothing set in the environment. */
+const withDefaults = (value: unknown) => String(value).replace(/\$\{\w+:-([^}]*)\}/g, "$1");
+
+describe("compose.yaml", () => {
+  it("runs three instances behind HAProxy, on PostgreSQL and Redis, after a one-shot migration", () => {
+    expect(instances).toEqual(["identity-1", "identity-2", "identity-3"]);
+    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(["postgres", "redis", "migrate", "haproxy"]));
+    expect(compose.services.migrate.command).toEqual(["node", "build/server/cli.js", "migrate"]);
+    for (const name of instances) {
+      const service = compose.services[name];
+      expect(service.depends_on.migrate.condition).toBe("service_completed_successfully");
+      expect(service.environment.MIGRATE_ON_START).toBe("false");
+      expect(service.healthcheck.test.join(" ")).toContain("/readyz");
+      expect(compose.services.haproxy.depends_on[name].condition).toBe("service_healthy");
+    }
+  });
+
+  it("gives the instances a configuration the server accepts, with every variable one it reads", () => {
+    const configSource = read("server/config.ts");
+    const readme = read("README.md");
+    for (const name of instances) {
+      const env = Object.fromEntries(Object.entries(compose.services[name].environment).map(([k, v]) => [k, withDefaults(v)]));
+      for (const variable of Object.keys(env)) {
+        expect(configSource, variable).toContain(`"${variable}"`);
+        expect(readme, variable).toContain(`| \`${variable}\``);
+      }
+      const config = loadConfig(env);
+      expect(config.databaseUrl).toBe(withDefaults(compose.services.migrate.environment.DATABASE_URL));
+      expect(config.redisUrl).toMatch(/^redis:\/\/redis:/);
+      expect([config.trustProxy, config.migrateOnStart, config.shutdownDelayMs > 0]).toEqual([true, false, true]);
+    }
+  });
+
+  it("points HAProxy at every instance on the port the image listens on, with deploy/haproxy.cfg", () => {
+    const port = /ENV[^\n]*\bPORT=(\d+)/.exec(dockerfile)?.[1];
+    const haproxy = compose.services.haproxy;
+    expect(haproxy.volumes).toContain("./deploy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro");
+    instances.forEach((name, i) => {
+      expect(haproxy.environment[`IDENTITY_${i + 1}`]).toBe(`${name}:${port}`);
+      expect(haproxyCfg).toContain(`server ${name} "\${IDENTITY_${i + 1}}"`);
+    });
+    expect(haproxyCfg).toContain('bind "${HAPROXY_BIND}"');
+    expect(haproxy.ports).toEqual([`${port}:${haproxy.environment.HAPROXY_BIND.replace(/^:/, "")}`]);
+  });
+
+  it("HAProxy accepts deploy/haproxy.cfg with compose's addresses", async () => {
+    const env = { PATH: process.env.PATH ?? "", ...compose.services.haproxy.environment };
+    const { stdout, stderr } = await run("haproxy", ["-c", "-f", "deploy/haproxy.cfg"], { cwd: repo, env });
+    expect(`${stdout}${stderr}`).toContain("Configuration file is valid");
+  });
+});
+
+describe("Dockerfile", () => {
+  it("builds in one stage, installs production dependencies alone, and runs compiled JavaScript as a non-root user", () => {
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    expect(stages.length).toBeGreaterThanOrEqual(3);
+    const final = stages.at(-1)!;
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(final).toMatch(/^USER node$/m);
+    expect(final).toContain('CMD ["node", "build/server/main.js"]');
+    expect(final).not.toMatch(/COPY \. /);
+    // What the final stage copies from the build exists after a build here.
+    for (const [, from] of final.matchAll(/^COPY --from=build \/app\/(\S+)/gm)) expect(existsSync(path.join(repo, from!)), from).toBe(true);
+    const ignored = read(".dockerignore").split("\n");
+    for (const entry of ["node_modules", ".git", ".env", "build"]) expect(ignored).toContain(entry);
+  });
+});
+
+describe("README Production commands", { timeout: 120_000 }, () => {
+  const section = (() => {
+    const readme = read("README.md");
+    const start = readme.indexOf("\n## Production\n");
+    return readme.slice(start, readme.indexOf("\n## ", start + 5));
+  })();
+  const commands = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.replace(/\\\n\s*/g, "").split("\n")).filter(Boolean);
+  let database: TestDatabase;
+  beforeAll(async () => {
+    await buildServer();
+    database = await databaseBackends().find((b) => b.name === "postgres")!.create({ migrate: false });
+  });
+  afterAll(async () => { await database?.dispose(); });
+
+  it("`npm run cli -- migrate` applies and names the migrations once, then has nothing to do", async () => {
+    const line = commands.find((c) => c.includes("npm run cli -- migrate"));
+    expect(line).toMatch(/^DATABASE_URL=\S+ npm run cli -- migrate$/);
+    const env = { ...process.env, DATABASE_URL: database.url! };
+    const first = await run("npm", ["run", "--silent", "cli", "--", "migrate"], { cwd: repo, env });
+    expect(first.stdout).toMatch(/^applied \d+ migration\(s\): \d{14}_/);
+    const second = await run("npm", ["run", "--silent", "cli", "--", "migrate"], { cwd: repo, env });
+    expect(second.stdout.trim()).toBe("no pending migrations");
+  });
+
+  it("the haproxy check line is valid as written", async () => {
+    const line = commands.find((c) => c.includes("haproxy -c"))!;
+    const [, vars] = /^((?:\w+=\S+ )+)haproxy -c -f deploy\/haproxy.cfg$/.exec(line)!;
+    const env = Object.fromEntries(vars!.trim().split(" ").map((kv) => kv.split("=") as [string, string]));
+    const { stdout, stderr } = await run("haproxy", ["-c", "-f", "deploy/haproxy.cfg"], { cwd: repo, env: { PATH: process.env.PATH ?? "", ...env } });
+    expect(`${stdout}${stderr}`).toContain("Configuration file is valid");
+  });
+
+  it("the start line's variables are all ones the server accepts", () => {
+    const line = commands.find((c) => c.includes("node build/server/main.js"))!;
+    const env = Object.fromEntries([...line.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
+    const config = loadConfig(env);
+    expect([config.migrateOnStart, config.trustProxy, config.shutdownDelayMs]).toEqual([false, true, 3000]);
+  });
+});
