@@ -68,6 +68,12 @@ export interface Config {
   workers: number;
   /** Password hashes computed at once per process; the rest wait, so a login storm leaves the event loop a core. */
   passwordHashConcurrency: number;
+  /**
+   * Upstream `is.user-registration.contact-info-validation`: whether users must validate their primary e-mail
+   * address before they get more than the rights of a pending account, how long a validation mail's token lives,
+   * and how long before another mail for the same address may be requested.
+   */
+  emailValidation: { required: boolean; tokenTtlMs: number; retryIntervalMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -328,5 +334,10 @@ export function loadConfig(env: Env = process.env): Config {
     workers,
     // One core fewer than the machine has, divided among the workers: hashing never takes every core.
     passwordHashConcurrency: read(env, "PASSWORD_HASH_CONCURRENCY", Math.max(1, Math.floor((os.availableParallelism() - 1) / workers)), int(1, 64)),
+    emailValidation: {
+      required: read(env, "EMAIL_VALIDATION_REQUIRED", false, bool),
+      tokenTtlMs: read(env, "EMAIL_VALIDATION_TOKEN_TTL", 48 * 3600_000, duration),
+      retryIntervalMs: read(env, "EMAIL_VALIDATION_RETRY_INTERVAL", 3600_000, duration),
+    },
   };
 }

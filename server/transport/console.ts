@@ -36,10 +36,13 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 
 /**
- * The account-app pages of upstream's e-mail links (login token, invitation, temporary password), mapped to the
- * console route that handles them; the query (which carries the secret) is kept.
+ * The account-app pages of upstream's e-mail links (login token, invitation, temporary password, e-mail validation,
+ * the account app itself), mapped to the console route that handles them; the query (which carries the secret) is kept.
  */
 const ACCOUNT_PAGES: Readonly<Record<string, string>> = {
+  "/oauth": "",
+  "/oauth/": "",
+  "/oauth/validate": "#/validate",
   "/oauth/token-login": "",
   "/oauth/register": "#/register",
   "/oauth/update-password": "#/update-password",

@@ -4,6 +4,7 @@ import { Code, isIdentityError, type Protocol } from "../../client/index.js";
 import { chosenTransport, clientsOver, saveTransport, type Clients, type Console, type View } from "./app.js";
 import { describe, h, replace } from "./dom.js";
 import { adminUsersView } from "./views/admin-users.js";
+import { forgotPasswordView } from "./views/forgot-password.js";
 import { apiKeysView } from "./views/api-keys.js";
 import { invitationsView } from "./views/invitations.js";
 import { loginTokensView } from "./views/login-tokens.js";
@@ -14,8 +15,9 @@ import { registerView } from "./views/register.js";
 import { sessionsView } from "./views/sessions.js";
 import { linkAccountView } from "./views/sso.js";
 import { updatePasswordView } from "./views/update-password.js";
+import { validateView } from "./views/validate.js";
 
-interface Route { path: string; title: string; view: View; admin?: boolean }
+interface Route { path: string; title: string; view: View; admin?: boolean; hidden?: boolean }
 
 const ROUTES: Route[] = [
   { path: "profile", title: "Profile", view: profileView },
@@ -25,6 +27,8 @@ const ROUTES: Route[] = [
   { path: "admin/users", title: "Users", view: adminUsersView, admin: true },
   { path: "admin/invitations", title: "Invitations", view: invitationsView, admin: true },
   { path: "admin/login-tokens", title: "Login tokens", view: loginTokensView, admin: true },
+  // The validation mail's link, also when logged in; not in the navigation.
+  { path: "validate", title: "Confirm e-mail address", view: (app, root) => validateView(app, root), hidden: true },
 ];
 
 /** Pages for visitors without a session; any other path shows the login page. */
@@ -32,6 +36,8 @@ const PUBLIC_ROUTES: Record<string, (clients: Clients, root: HTMLElement, logged
   register: registerView,
   "update-password": updatePasswordView,
   "link-account": linkAccountView,
+  "forgot-password": forgotPasswordView,
+  validate: validateView,
 };
 
 const root = document.getElementById("app")!;
@@ -78,6 +84,7 @@ async function start(): Promise<void> {
       if (view) { view(clients, main, loggedIn); return; }
       loginView(clients.account, main, loggedIn);
       main.appendChild(h("p", { class: "auth-links" },
+        h("a", { href: "#/forgot-password" }, "Forgot password?"),
         h("a", { href: "#/register" }, "Create an account"),
         h("a", { href: "#/update-password" }, "Set a new password")));
     };
@@ -113,7 +120,7 @@ async function start(): Promise<void> {
   const render = async () => {
     const path = currentPath();
     const route = ROUTES.find((r) => r.path === path && (!r.admin || app.isAdmin)) ?? ROUTES[0]!;
-    replace(nav, ROUTES.filter((r) => !r.admin || app.isAdmin).map((r) =>
+    replace(nav, ROUTES.filter((r) => !r.hidden && (!r.admin || app.isAdmin)).map((r) =>
       h("a", { href: `#/${r.path}`, class: r === route ? "active" : "", "aria-current": r === route ? "page" : undefined }, r.title)));
     replace(main, h("h2", null, route.title));
     const body = h("section", { class: "view", "data-view": route.path });
