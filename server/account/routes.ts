@@ -110,11 +110,34 @@ export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void 
     });
   }
 
+  /** The user's own sessions with browser and address (not in upstream's UserSession message), for the console. */
+  async function listSessions(req: Req, res: Res): Promise<void> {
+    const session = await currentSession(req, res);
+    const rows = await sessions.listSessionDetails(db, session.user!.id);
+    const iso = (d: Date | null) => d?.toISOString() ?? null;
+    sendJson(res, 200, {
+      sessions: rows.map((r) => ({
+        session_id: r.id, created_at: iso(r.createdAt), last_seen_at: iso(r.lastSeenAt), expires_at: iso(r.expiresAt),
+        user_agent: r.userAgent ?? "", client_address: r.clientAddress ?? "", current: r.id === session.id,
+      })),
+    });
+  }
+
+  /** "Sign out all other sessions": ends every session of the user but this one. */
+  async function endOtherSessions(req: Req, res: Res): Promise<void> {
+    const session = await currentSession(req, res);
+    const ended = await sessions.deleteOtherSessions(db, session.user!.id, session.id);
+    logger.info({ user_id: session.user!.userId, ended }, "user ended their other sessions");
+    sendJson(res, 200, { ended });
+  }
+
   const routes: Record<string, { method: string; run: (req: Req, res: Res) => Promise<void> }> = {
     "auth/login": { method: "POST", run: login },
     "auth/token-login": { method: "POST", run: tokenLogin },
     "auth/logout": { method: "POST", run: logout },
     me: { method: "GET", run: me },
+    sessions: { method: "GET", run: listSessions },
+    "sessions/end-others": { method: "POST", run: endOtherSessions },
   };
 
   return (req, res) => {

@@ -57,6 +57,11 @@ export function serveConsole(req: Req, res: Res, dir: string = CONSOLE_DIR): boo
     redirectAccountPage(req, res, queryAt < 0 ? "" : url.slice(queryAt), ACCOUNT_PAGES[page]!);
     return true;
   }
+  // Browsers ask every origin for /favicon.ico: the console's icon.
+  if (page === "/favicon.ico" && (req.method === "GET" || req.method === "HEAD")) {
+    respond(req, res, dir, "favicon.ico").catch(() => { if (!res.headersSent) send(res, 500, "text/plain; charset=utf-8", "internal error"); });
+    return true;
+  }
   if (url !== CONSOLE_PREFIX && !url.startsWith(`${CONSOLE_PREFIX}/`) && !url.startsWith(`${CONSOLE_PREFIX}?`)) return false;
   if (req.method !== "GET" && req.method !== "HEAD") {
     send(res, 405, "text/plain; charset=utf-8", "method not allowed", { allow: "GET, HEAD" });

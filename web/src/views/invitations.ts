@@ -11,7 +11,7 @@ export async function invitationsView(app: Console, root: HTMLElement): Promise<
 
   const send = onSubmit(
     h("form", { class: "card", id: "invitation-form", novalidate: true },
-      h("h3", null, "Send an invitation"),
+      h("h2", null, "Send an invitation"),
       field("E-mail address", input("email", { type: "email", required: true })),
       h("button", { type: "submit" }, "Send invitation")),
     async (data) => {

@@ -2,6 +2,7 @@
 import { isIdentityError, timestampDate, type User } from "../../../client/index.js";
 import type { Console } from "../app.js";
 import { clearErrors, describe, field, flash, formatTime, h, input, onSubmit, replace } from "../dom.js";
+import { passwordRulesHint } from "../password-rules.js";
 
 const PROFILE_PATHS = ["name", "description", "primary_email_address"] as const;
 
@@ -21,7 +22,7 @@ export async function profileView(app: Console, root: HTMLElement): Promise<void
   const email = input("primary_email_address", { type: "email", value: user.primaryEmailAddress, autocomplete: "email" });
   const profile = onSubmit(
     h("form", { class: "card", id: "profile-form", novalidate: true },
-      h("h3", null, "Profile"),
+      h("h2", null, "Profile"),
       h("p", { class: "muted" }, `User ID ${app.userId}`),
       field("Name", name),
       field("Description", description),
@@ -52,9 +53,9 @@ export async function profileView(app: Console, root: HTMLElement): Promise<void
 
   const password = onSubmit(
     h("form", { class: "card", id: "password-form" },
-      h("h3", null, "Change password"),
+      h("h2", null, "Change password"),
       field("Current password", input("old", { type: "password", autocomplete: "current-password", required: true })),
-      field("New password", input("new", { type: "password", autocomplete: "new-password", required: true })),
+      field("New password", input("new", { type: "password", autocomplete: "new-password", required: true }), passwordRulesHint(app.client)),
       field("Repeat new password", input("confirm", { type: "password", autocomplete: "new-password", required: true })),
       field("Log out everywhere else (ends other sessions and deletes API keys)", input("revoke_all_access", { type: "checkbox" })),
       h("button", { type: "submit" }, "Change password")),

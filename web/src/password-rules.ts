@@ -1,0 +1,32 @@
+// The password rules of this server (Is.GetConfiguration), shown under every new-password input before typing.
+import type { IdentityClient, IsConfiguration } from "../../client/index.js";
+import { h } from "./dom.js";
+
+let configuration: Promise<IsConfiguration | undefined> | undefined;
+
+/** The server's configuration, asked once per page load; undefined when the server does not tell. */
+export function serverConfiguration(client: IdentityClient): Promise<IsConfiguration | undefined> {
+  configuration ??= client.identityServer.getConfiguration({}).then((r) => r.configuration, () => undefined);
+  return configuration;
+}
+
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
+
+export function describePasswordRules(config: IsConfiguration | undefined): string {
+  const rules = config?.userRegistration?.passwordRequirements;
+  if (!rules) return "Choose a strong password.";
+  const needs = [
+    rules.minUppercase ? plural(rules.minUppercase, "uppercase letter") : "",
+    rules.minDigits ? plural(rules.minDigits, "digit") : "",
+    rules.minSpecial ? plural(rules.minSpecial, "special character") : "",
+  ].filter(Boolean);
+  const length = rules.maxLength ? `${rules.minLength ?? 1}–${rules.maxLength} characters` : `at least ${rules.minLength ?? 1} characters`;
+  return `Use ${length}${needs.length ? `, with at least ${needs.join(", ")}` : ""}; it must not contain your user ID.`;
+}
+
+/** A hint element that fills in with the rules once the configuration arrives. */
+export function passwordRulesHint(client: IdentityClient): HTMLElement {
+  const hint = h("small", { class: "hint password-rules" }, "Choose a strong password.");
+  void serverConfiguration(client).then((config) => { hint.textContent = describePasswordRules(config); });
+  return hint;
+}
