@@ -51,7 +51,7 @@ const PUBLIC_ROUTES: Record<string, { title: string; view: (clients: Clients, ro
   "update-password": { title: "Set a new password", view: updatePasswordView },
   "link-account": { title: "Link your account", view: linkAccountView },
   "forgot-password": { title: "Forgot password", view: forgotPasswordView },
-  validate: { title: "Confirm e-mail address", view: validateView },
+  validate: { title: "Confirm e-mail address", view: (clients, root) => validateView(clients, root) },
 };
 
 /**
@@ -82,6 +82,19 @@ const currentPath = () => location.hash.replace(/^#\/?/, "") || "profile";
 const isPublicPath = () => currentPath() === "login" || Object.hasOwn(PUBLIC_ROUTES, currentPath());
 
 const setTitle = (title: string) => { document.title = `${title} · ${APP_NAME}`; };
+
+/** The notifications bell, drawn as SVG (no icon font, no emoji font needed). */
+function bellIcon(): SVGSVGElement {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", "M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1z");
+  path.setAttribute("fill", "currentColor");
+  svg.appendChild(path);
+  return svg;
+}
 
 /** Admins may switch the API transport (a developer setting); end users never see it. */
 function transportSelect(): HTMLElement {
@@ -187,7 +200,7 @@ async function loggedInShell(current: NonNullable<Awaited<ReturnType<Clients["ac
       toggle,
       h("span", { class: "brand" }, APP_NAME),
       h("span", { class: "who", "data-user-id": userId }, userId, app.isAdmin ? h("span", { class: "badge" }, "admin") : null),
-      h("a", { class: "bell", href: "#/notifications", "aria-label": "Notifications" }, "🔔", unread),
+      h("a", { class: "bell", href: "#/notifications", "aria-label": "Notifications" }, bellIcon(), unread),
       logout),
     h("div", { class: "layout" }, nav, main));
 

@@ -20,8 +20,8 @@ export function describePasswordRules(config: IsConfiguration | undefined): stri
     rules.minDigits ? plural(rules.minDigits, "digit") : "",
     rules.minSpecial ? plural(rules.minSpecial, "special character") : "",
   ].filter(Boolean);
-  const length = rules.maxLength ? `${rules.minLength ?? 1}–${rules.maxLength} characters` : `at least ${rules.minLength ?? 1} characters`;
-  return `Use ${length}${needs.length ? `, with at least ${needs.join(", ")}` : ""}; it must not contain your user ID.`;
+  const list = needs.length > 1 ? `${needs.slice(0, -1).join(", ")} and ${needs.at(-1)}` : needs[0];
+  return `Use at least ${rules.minLength ?? 1} characters${list ? `, with at least ${list}` : ""}; it must not contain your user ID.`;
 }
 
 /** A hint element that fills in with the rules once the configuration arrives. */

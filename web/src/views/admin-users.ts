@@ -139,7 +139,7 @@ export async function adminUsersView(app: Console, root: HTMLElement): Promise<v
 
   async function load(): Promise<void> {
     const { items, total, note } = await fetchPage();
-    say(note ?? "", "");
+    if (note) say(note, "");
     const filters = [state.state && `state ${state.state}`, state.admin && "admins", state.query && `matching “${state.query}”`].filter(Boolean).join(", ");
     replace(list,
       h("p", { class: "total", "data-total": total ?? "" }, `${total ?? items.length} ${state.deleted ? "deleted " : ""}user${total === 1 ? "" : "s"}${filters ? ` (${filters})` : ""}`),

@@ -57,7 +57,7 @@ export async function apiKeysView(app: Console, root: HTMLElement): Promise<void
       if (!chosen.length) {
         rights.setAttribute("aria-invalid", "true");
         line.textContent = "Choose at least one right.";
-        rights.scrollIntoView({ block: "center" });
+        line.scrollIntoView({ block: "center" });
         return;
       }
       rights.removeAttribute("aria-invalid");

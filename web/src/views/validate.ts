@@ -10,7 +10,7 @@ const VALIDATE_ERRORS = {
   "pkg/identityserver/store:validation_token_already_used": "token",
 };
 
-export function validateView(clients: Pick<Clients, "client">, root: HTMLElement, done?: () => void): void {
+export function validateView(clients: Pick<Clients, "client">, root: HTMLElement): void {
   const { reference, token } = takeFromQuery("reference", "token");
   const form = onSubmit(
     h("form", { class: "card", id: "validate-form", "aria-label": "confirm your e-mail address", novalidate: true },
@@ -41,7 +41,6 @@ export function validateView(clients: Pick<Clients, "client">, root: HTMLElement
           h("h2", null, "E-mail address confirmed"),
           h("p", null, "Thank you: your e-mail address is confirmed."),
           h("p", null, h("a", { href: "#/profile" }, "Continue"))));
-      done?.();
     },
     VALIDATE_ERRORS,
   );
