@@ -53,7 +53,7 @@ export async function invitationsView(app: Console, root: HTMLElement): Promise<
     return h("tr", { "data-email": inv.email },
       h("td", null, inv.email), h("td", null, formatTime(inv.createdAt)), h("td", null, formatTime(inv.expiresAt)),
       h("td", null, inv.acceptedBy?.userId ?? "—"),
-      h("td", { class: "actions" }, inv.acceptedAt ? null : h("button", { type: "button", class: "danger", onclick: revoke }, "Revoke")));
+      h("td", { class: "actions" }, inv.acceptedAt ? null : h("button", { type: "button", class: "danger", "aria-label": `Revoke the invitation of ${inv.email}`, onclick: revoke }, "Revoke")));
   }
 
   root.append(send, list);
