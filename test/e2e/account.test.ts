@@ -351,6 +351,39 @@ describe.skipIf(!hasChromium)("console account and admin flows in Chromium", () 
     }, 60_000);
   }
 
+  it("restricts an unconfirmed user under EMAIL_VALIDATION_REQUIRED until the mailed link is opened (phone)", async () => {
+    const strict = await startTestServer(databaseBackends()[0]!, { EMAIL_VALIDATION_REQUIRED: "true" });
+    const context = await browser.newContext({ baseURL: strict.baseUrl, viewport: VIEWPORTS.phone });
+    const page = await context.newPage();
+    const shot = (step: string) => page.screenshot({ path: path.join(SCREENSHOTS, `phone-validation-required-${step}.png`), fullPage: true });
+    try {
+      const userId = newUserId("strict");
+      await strict.client(UserRegistry, "connect").create({ user: { ids: { userId }, primaryEmailAddress: `${userId}@example.com`, password: PASSWORD } });
+      await page.goto("/console/");
+      await page.locator("#login-form input[name=user_id]").fill(userId);
+      await page.locator("#login-form input[name=password]").fill(PASSWORD);
+      await page.locator("#login-form button[type=submit]").click();
+      await page.locator("#validation-banner").waitFor();
+      await page.evaluate(() => { location.hash = "#/api-keys"; });
+      await expect.poll(() => page.locator("section.view .form-message.error").textContent()).toBe("Your account or key lacks the rights for this.");
+      await shot("01-restricted");
+
+      await strict.settle();
+      const mail = strict.mail.find((m) => m.to === `${userId}@example.com` && m.text.includes("/oauth/validate?"))!;
+      const link = new URL(/https?:\/\/\S+\/oauth\/validate\?\S+/.exec(mail.text)![0]);
+      await page.goto(link.pathname + link.search);
+      await page.locator("#validate-done").waitFor();
+      await page.goto("/console/#/api-keys");
+      await page.locator("#api-key-form").waitFor();
+      await page.waitForLoadState("networkidle");
+      expect(await page.locator("#validation-banner").count()).toBe(0);
+      await shot("02-confirmed");
+    } finally {
+      await context.close();
+      await strict.close();
+    }
+  }, 60_000);
+
   it("says how long to wait after too many wrong passwords, and serves /favicon.ico", async () => {
     const userId = newUserId("limited");
     await createUser(userId);

@@ -4,6 +4,7 @@
 import { Code, isIdentityError, listPage, NotificationStatus, type Protocol } from "../../client/index.js";
 import { chosenTransport, clientsOver, saveTransport, type Clients, type Console, type View } from "./app.js";
 import { describe, h, labelTableCells, replace, session as sessionHook } from "./dom.js";
+import { serverConfiguration } from "./configuration.js";
 import { keepWork, restoreWork, takeReturnPath } from "./session.js";
 import { adminUserView } from "./views/admin-user.js";
 import { adminUsersView } from "./views/admin-users.js";
@@ -105,7 +106,23 @@ function transportSelect(): HTMLElement {
     transport = select.value === "grpc-web" ? "grpc-web" : "connect";
     saveTransport(transport);
     clients = clientsOver(transport);
-    void start();
+    /**
+ * With EMAIL_VALIDATION_REQUIRED, an unconfirmed address leaves the user only their profile: say so on every page,
+ * with the way out.
+ */
+async function showValidationBanner(app: Console, slot: HTMLElement): Promise<void> {
+  try {
+    const config = await serverConfiguration(app.client);
+    if (!config?.userRegistration?.contactInfoValidation?.required) return;
+    const user = await app.client.users.get({ userIds: { userId: app.userId }, fieldMask: { paths: ["primary_email_address_validated_at"] } });
+    if (user.primaryEmailAddressValidatedAt) return;
+    replace(slot, h("p", { class: "notice banner", role: "status", id: "validation-banner" },
+      "Confirm your e-mail address to use everything: open the link in the e-mail we sent you, or ",
+      h("a", { href: "#/profile" }, "send it again from your profile"), "."));
+  } catch { /* the banner is a hint; pages still say what they cannot do */ }
+}
+
+void start();
   });
   return h("div", { class: "transport" }, h("label", { htmlFor: "transport" }, "API transport"), select);
 }
@@ -135,7 +152,23 @@ function loggedOutShell(notice?: string): void {
     if (isPublicPath()) history.replaceState(history.state, "", location.pathname + location.search);
     const back = takeReturnPath();
     if (back) history.replaceState(history.state, "", location.pathname + location.search + back);
-    void start();
+    /**
+ * With EMAIL_VALIDATION_REQUIRED, an unconfirmed address leaves the user only their profile: say so on every page,
+ * with the way out.
+ */
+async function showValidationBanner(app: Console, slot: HTMLElement): Promise<void> {
+  try {
+    const config = await serverConfiguration(app.client);
+    if (!config?.userRegistration?.contactInfoValidation?.required) return;
+    const user = await app.client.users.get({ userIds: { userId: app.userId }, fieldMask: { paths: ["primary_email_address_validated_at"] } });
+    if (user.primaryEmailAddressValidatedAt) return;
+    replace(slot, h("p", { class: "notice banner", role: "status", id: "validation-banner" },
+      "Confirm your e-mail address to use everything: open the link in the e-mail we sent you, or ",
+      h("a", { href: "#/profile" }, "send it again from your profile"), "."));
+  } catch { /* the banner is a hint; pages still say what they cannot do */ }
+}
+
+void start();
   };
   const renderLoggedOut = () => {
     const path = currentPath();
@@ -171,6 +204,7 @@ async function loggedInShell(current: NonNullable<Awaited<ReturnType<Clients["ac
     loggedOut: () => { location.hash = ""; void start(); },
   };
   const main = h("main", { id: "view", tabindex: "-1" });
+  const banner = h("div", { class: "banner-slot" });
 
   /** The session ended under an open page: keep its work, then the login page; after it, back here. */
   const sessionEnded = async (): Promise<boolean> => {
@@ -202,7 +236,8 @@ async function loggedInShell(current: NonNullable<Awaited<ReturnType<Clients["ac
       h("span", { class: "who", "data-user-id": userId }, userId, app.isAdmin ? h("span", { class: "badge" }, "admin") : null),
       h("a", { class: "bell", href: "#/notifications", "aria-label": "Notifications" }, bellIcon(), unread),
       logout),
-    h("div", { class: "layout" }, nav, main));
+    h("div", { class: "layout" }, nav, h("div", { class: "content" }, banner, main)));
+  void showValidationBanner(app, banner);
 
   /** The unread count in the header and the navigation (NotificationService.List with the UNSEEN total). */
   const refreshUnread = async () => {
@@ -257,6 +292,22 @@ async function loggedInShell(current: NonNullable<Awaited<ReturnType<Clients["ac
   // Coming back to the tab: a session that ended meanwhile shows the login page now, not at the next click.
   document.onvisibilitychange = () => { if (document.visibilityState === "visible") void sessionEnded(); };
   await render();
+}
+
+/**
+ * With EMAIL_VALIDATION_REQUIRED, an unconfirmed address leaves the user only their profile: say so on every page,
+ * with the way out.
+ */
+async function showValidationBanner(app: Console, slot: HTMLElement): Promise<void> {
+  try {
+    const config = await serverConfiguration(app.client);
+    if (!config?.userRegistration?.contactInfoValidation?.required) return;
+    const user = await app.client.users.get({ userIds: { userId: app.userId }, fieldMask: { paths: ["primary_email_address_validated_at"] } });
+    if (user.primaryEmailAddressValidatedAt) return;
+    replace(slot, h("p", { class: "notice banner", role: "status", id: "validation-banner" },
+      "Confirm your e-mail address to use everything: open the link in the e-mail we sent you, or ",
+      h("a", { href: "#/profile" }, "send it again from your profile"), "."));
+  } catch { /* the banner is a hint; pages still say what they cannot do */ }
 }
 
 void start();

@@ -1,14 +1,7 @@
 // The password rules of this server (Is.GetConfiguration), shown under every new-password input before typing.
 import type { IdentityClient, IsConfiguration } from "../../client/index.js";
+import { serverConfiguration } from "./configuration.js";
 import { h } from "./dom.js";
-
-let configuration: Promise<IsConfiguration | undefined> | undefined;
-
-/** The server's configuration, asked once per page load; undefined when the server does not tell. */
-export function serverConfiguration(client: IdentityClient): Promise<IsConfiguration | undefined> {
-  configuration ??= client.identityServer.getConfiguration({}).then((r) => r.configuration, () => undefined);
-  return configuration;
-}
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
 
