@@ -1,5 +1,6 @@
 // The account app's JSON API (spec C.2–C.5), same paths and bodies as upstream's `/oauth/api/*`: password and
-// token login start a session and set its cookie, logout ends it, `me` describes it.
+// token login start a session and set its cookie, logout ends it, `me` describes it. Beyond upstream, for the
+// console: `sessions` lists the user's sessions with browser and address, `sessions/end-others` ends all but this one.
 import type http from "node:http";
 import type http2 from "node:http2";
 import { toJson } from "@bufbuild/protobuf";
