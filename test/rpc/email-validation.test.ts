@@ -48,6 +48,10 @@ for (const backend of databaseBackends()) {
       expect(landing.status).toBe(302);
       expect(landing.headers.get("location")).toBe(`/console/${url.search}#/validate`);
 
+      // The mails' footer links to the account app, which is the console here.
+      const account = await fetch(`${server.baseUrl}/oauth`, { redirect: "manual" });
+      expect([account.status, account.headers.get("location")]).toEqual([302, "/console/"]);
+
       await validation().validate({ id, token });
       expect(await validatedAt("val-signup")).toBeDefined();
       const again = await rpcError(validation().validate({ id, token }));

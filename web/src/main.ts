@@ -74,6 +74,7 @@ const fromUpstream = upstreamPathRoute();
 if (fromUpstream) history.replaceState(null, "", `/console/${location.search}#/${fromUpstream}`);
 
 const root = document.getElementById("app")!;
+window.addEventListener("email-validated", () => document.getElementById("validation-banner")?.remove());
 // Tables render as cards on phones: each cell is labelled with its column, whichever view drew the table.
 new MutationObserver(() => labelTableCells(root)).observe(root, { childList: true, subtree: true });
 let transport: Protocol = chosenTransport();

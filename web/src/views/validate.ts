@@ -41,6 +41,7 @@ export function validateView(clients: Pick<Clients, "client">, root: HTMLElement
           h("h2", null, "E-mail address confirmed"),
           h("p", null, "Thank you: your e-mail address is confirmed."),
           h("p", null, h("a", { href: "#/profile" }, "Continue"))));
+      window.dispatchEvent(new Event("email-validated")); // the shell drops its "confirm your address" banner
     },
     VALIDATE_ERRORS,
   );
