@@ -46,6 +46,9 @@ export interface BrowserSession {
   current: boolean;
 }
 
+/** One change of a user's state (`/oauth/api/admin/state-history`, admins only). */
+export interface StateChange { state: string; stateDescription: string; changedBy: string; createdAt: Date }
+
 export interface AccountClient {
   /** Throws IdentityError, e.g. `pkg/account:no_user_id_password_match` or a rate-limit error with `retry_after`. */
   login(userId: string, password: string): Promise<void>;
@@ -63,6 +66,8 @@ export interface AccountClient {
   sessions(): Promise<BrowserSession[]>;
   /** Ends every session of the user except this browser's; returns how many ended. */
   endOtherSessions(): Promise<number>;
+  /** Admins: the state changes of a user, newest first (`state` as upstream's enum name, e.g. `STATE_APPROVED`). */
+  stateHistory(userId: string): Promise<StateChange[]>;
 }
 
 export function createAccountClient(options: AccountClientOptions = {}): AccountClient {
@@ -130,6 +135,11 @@ export function createAccountClient(options: AccountClientOptions = {}): Account
         sessionId: r.session_id, createdAt: new Date(r.created_at), lastSeenAt: date(r.last_seen_at), expiresAt: date(r.expires_at),
         userAgent: r.user_agent, clientAddress: r.client_address, current: r.current,
       }));
+    },
+    async stateHistory(userId) {
+      type Row = { state: string; state_description: string; changed_by: string; created_at: string };
+      const body = (await call("GET", `admin/state-history?user_id=${encodeURIComponent(userId)}`)) as { changes: Row[] };
+      return body.changes.map((c) => ({ state: c.state, stateDescription: c.state_description, changedBy: c.changed_by, createdAt: new Date(c.created_at) }));
     },
     async endOtherSessions() {
       const body = (await call("POST", "sessions/end-others")) as { ended: number };

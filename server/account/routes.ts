@@ -1,9 +1,10 @@
 // The account app's JSON API (spec C.2–C.5), same paths and bodies as upstream's `/oauth/api/*`: password and
 // token login start a session and set its cookie, logout ends it, `me` describes it. Beyond upstream, for the
-// console: `sessions` lists the user's sessions with browser and address, `sessions/end-others` ends all but this one.
+// console: `sessions` lists the user's sessions with browser and address, `sessions/end-others` ends all but this one, `admin/state-history` shows an admin a user's state changes.
 import type http from "node:http";
 import type http2 from "node:http2";
 import { toJson } from "@bufbuild/protobuf";
+import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
 import { UserSchema } from "../../gen/ttn/lorawan/v3/user_pb.js";
 import { clearedSessionCookie, endSession, parseCookieValue, readCookie, SESSION_COOKIE, verifySession } from "../auth/sessions.js";
 import * as errors from "../domain/error-catalog.js";
@@ -14,6 +15,7 @@ import { userReadMask } from "../domain/user-paths.js";
 import type { ServiceDeps } from "../services/context.js";
 import { publicOnly, toUserMessage, userMessageOptions } from "../services/user-messages.js";
 import * as sessions from "../store/sessions.js";
+import { listStateChanges } from "../store/user-state-changes.js";
 import { findUser } from "../store/users.js";
 import { readFields } from "./body.js";
 import { browserLogin, stateError } from "./browser-login.js";
@@ -132,6 +134,22 @@ export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void 
     sendJson(res, 200, { ended });
   }
 
+  /** An admin's view of a user's state history (`?user_id=…`), for the console's user page. */
+  async function stateHistory(req: Req, res: Res): Promise<void> {
+    const session = await currentSession(req, res);
+    if (!session.user!.admin || session.user!.state !== State.APPROVED) throw errors.permissionDenied();
+    const userId = new URL(req.url ?? "/", "http://x").searchParams.get("user_id") ?? "";
+    const row = isValidUserId(userId) ? await findUser(db, userId, "any") : null;
+    if (!row) throw errors.userNotFound({ user_id: userId.slice(0, 36) });
+    const changes = await listStateChanges(db, row.id);
+    sendJson(res, 200, {
+      changes: changes.map((c) => ({
+        state: State[c.state] ? `STATE_${State[c.state]}` : String(c.state), state_description: c.stateDescription,
+        changed_by: c.changedBy, created_at: c.createdAt.toISOString(),
+      })),
+    });
+  }
+
   const routes: Record<string, { method: string; run: (req: Req, res: Res) => Promise<void> }> = {
     "auth/login": { method: "POST", run: login },
     "auth/token-login": { method: "POST", run: tokenLogin },
@@ -139,6 +157,7 @@ export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void 
     me: { method: "GET", run: me },
     sessions: { method: "GET", run: listSessions },
     "sessions/end-others": { method: "POST", run: endOtherSessions },
+    "admin/state-history": { method: "GET", run: stateHistory },
   };
 
   return (req, res) => {

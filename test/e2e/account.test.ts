@@ -315,6 +315,8 @@ describe.skipIf(!hasChromium)("console account and admin flows in Chromium", () 
         await expect.poll(() => page.locator(".form-message.ok").textContent()).toBe(`${requested} approved.`);
         const approved = await server.client(UserRegistry, "connect", server.adminKey).get({ userIds: { userId: requested }, fieldMask: { paths: ["state"] } });
         expect(approved.state).toBe(State.APPROVED);
+        await open(page, `admin/users/${requested}`, "#user-state-history li");
+        expect(await page.locator("#user-state-history li").evaluateAll((items) => items.map((li) => li.getAttribute("data-state")))).toEqual(["approved", "requested"]);
 
         await open(page, `admin/users/${found}`, "#user-summary");
         expect(await page.title()).toBe(`User ${found} · Identity console`);

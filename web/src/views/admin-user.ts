@@ -1,4 +1,4 @@
-// Admin: one user's page (#/admin/users/<id>): profile and state at a glance, approve or reject a requested
+// Admin: one user's page (#/admin/users/<id>): profile, state and its history, approve or reject a requested
 // account, send a password reset (temporary password mail), edit admin-only fields, and the user's API keys and
 // sessions (listing another user's credentials needs ADMIN_RIGHTS_ALL, as upstream; without it a notice says so).
 import { Code, isIdentityError, listPage, Right, State, type User } from "../../../client/index.js";
@@ -67,6 +67,8 @@ export async function adminUserView(app: Console, root: HTMLElement, userId: str
       user.stateDescription = reason;
       renderSummary();
       say(state === State.APPROVED ? `${userId} is approved and can log in now.` : `${userId} is rejected.`, "ok");
+      replace(history, h("h2", { id: "user-history-title" }, "State history"));
+      await loadHistory();
       await renderEdit();
     } catch (err) {
       say(describe(err), "error");
@@ -125,6 +127,20 @@ export async function adminUserView(app: Console, root: HTMLElement, userId: str
 
   const keys = h("section", { class: "card", id: "user-api-keys", "aria-labelledby": "user-keys-title" }, h("h2", { id: "user-keys-title" }, "API keys"));
   const sessions = h("section", { class: "card", id: "user-sessions", "aria-labelledby": "user-sessions-title" }, h("h2", { id: "user-sessions-title" }, "Sessions"));
+  const history = h("section", { class: "card", id: "user-state-history", "aria-labelledby": "user-history-title" }, h("h2", { id: "user-history-title" }, "State history"));
+  async function loadHistory(): Promise<void> {
+    try {
+      const changes = await app.account.stateHistory(userId);
+      history.append(changes.length
+        ? h("ol", { class: "history" }, changes.map((c) => h("li", { "data-state": c.state.replace(/^STATE_/, "").toLowerCase() },
+          h("strong", null, c.state.replace(/^STATE_/, "").toLowerCase()), c.stateDescription ? ` — ${c.stateDescription}` : "",
+          h("span", { class: "muted" }, ` · ${c.createdAt.toLocaleString()}${c.changedBy ? ` by ${c.changedBy}` : " (sign-up)"}`))))
+        : h("p", { class: "empty" }, "No state changes recorded (accounts created before this server kept a history)."));
+    } catch (err) {
+      history.append(h("p", { class: "form-message error" }, describe(err)));
+    }
+  }
+
   const needsAllRights = (what: string) => h("p", { class: "notice" }, `Seeing another user's ${what} needs the server setting ADMIN_RIGHTS_ALL=true.`);
 
   async function loadKeys(): Promise<void> {
@@ -160,6 +176,6 @@ export async function adminUserView(app: Console, root: HTMLElement, userId: str
 
   renderSummary();
   await renderEdit();
-  root.append(h("p", null, h("a", { href: "#/admin/users", class: "back" }, "‹ All users")), summary, editSlot, keys, sessions);
-  await Promise.all([loadKeys(), loadSessions()]);
+  root.append(h("p", null, h("a", { href: "#/admin/users", class: "back" }, "‹ All users")), summary, history, editSlot, keys, sessions);
+  await Promise.all([loadHistory(), loadKeys(), loadSessions()]);
 }
