@@ -108,6 +108,7 @@ describe.skipIf(!hasChromium)("console account and admin flows in Chromium", () 
       await createUser(userId);
       await withPage(viewport, "forgot-password", async (page, shot) => {
         await page.goto("/console/");
+        await page.locator("#login-form").waitFor();
         expect(await page.title()).toBe("Log in · Identity console");
         await page.getByRole("link", { name: "Forgot password?" }).click();
         const form = page.locator("#forgot-password-form");
