@@ -357,6 +357,25 @@ describe.skipIf(!hasChromium)("console account and admin flows in Chromium", () 
     }, 60_000);
   }
 
+  it("fits the smallest supported phone (360 px) on every page, the user's page included", async () => {
+    const context = await browser.newContext({ baseURL: server.baseUrl, viewport: { width: 360, height: 740 } });
+    const page = await context.newPage();
+    try {
+      await logIn(page, "admin-user", ADMIN_PASSWORD);
+      for (const [route, ready] of [
+        ["profile", "#profile-form"], ["api-keys", "#api-key-form"], ["sessions", "#sessions"], ["notifications", "section.view .toolbar"],
+        ["admin/users", "#users"], ["admin/users/admin-user", "#user-summary"], ["admin/invitations", "#invitation-form"], ["admin/login-tokens", "#login-token-form"],
+      ] as const) {
+        await open(page, route, ready);
+        await page.waitForLoadState("networkidle");
+        expect(await pageWidth(page), `${route} is wider than 360 px`).toBeLessThanOrEqual(360);
+        await page.screenshot({ path: path.join(SCREENSHOTS, `narrow-360-${route.replace(/\//g, "-")}.png`), fullPage: true });
+      }
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   it("restricts an unconfirmed user under EMAIL_VALIDATION_REQUIRED until the mailed link is opened (phone)", async () => {
     const strict = await startTestServer(databaseBackends()[0]!, { EMAIL_VALIDATION_REQUIRED: "true" });
     const context = await browser.newContext({ baseURL: strict.baseUrl, viewport: VIEWPORTS.phone });
