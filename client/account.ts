@@ -34,6 +34,21 @@ export interface PendingProviderLink {
   email: string;
 }
 
+/** A browser session of the logged-in user, with where it was started (`/oauth/api/sessions`). */
+export interface BrowserSession {
+  sessionId: string;
+  createdAt: Date;
+  lastSeenAt?: Date;
+  expiresAt?: Date;
+  userAgent: string;
+  clientAddress: string;
+  /** The session of this browser. */
+  current: boolean;
+}
+
+/** One change of a user's state (`/oauth/api/admin/state-history`, admins only). */
+export interface StateChange { state: string; stateDescription: string; changedBy: string; createdAt: Date }
+
 export interface AccountClient {
   /** Throws IdentityError, e.g. `pkg/account:no_user_id_password_match` or a rate-limit error with `retry_after`. */
   login(userId: string, password: string): Promise<void>;
@@ -47,6 +62,12 @@ export interface AccountClient {
   pendingProviderLink(): Promise<PendingProviderLink>;
   /** Proves the account's password: links the provider identity and starts the session. */
   confirmProviderLink(password: string): Promise<void>;
+  /** The logged-in user's sessions, newest first, with browser and address. */
+  sessions(): Promise<BrowserSession[]>;
+  /** Ends every session of the user except this browser's; returns how many ended. */
+  endOtherSessions(): Promise<number>;
+  /** Admins: the state changes of a user, newest first (`state` as upstream's enum name, e.g. `STATE_APPROVED`). */
+  stateHistory(userId: string): Promise<StateChange[]>;
 }
 
 export function createAccountClient(options: AccountClientOptions = {}): AccountClient {
@@ -105,6 +126,24 @@ export function createAccountClient(options: AccountClientOptions = {}): Account
     },
     async confirmProviderLink(password) {
       await call("POST", "auth/provider-link", { password });
+    },
+    async sessions() {
+      type Row = { session_id: string; created_at: string; last_seen_at: string | null; expires_at: string | null; user_agent: string; client_address: string; current: boolean };
+      const body = (await call("GET", "sessions")) as { sessions: Row[] };
+      const date = (s: string | null) => (s ? new Date(s) : undefined);
+      return body.sessions.map((r) => ({
+        sessionId: r.session_id, createdAt: new Date(r.created_at), lastSeenAt: date(r.last_seen_at), expiresAt: date(r.expires_at),
+        userAgent: r.user_agent, clientAddress: r.client_address, current: r.current,
+      }));
+    },
+    async stateHistory(userId) {
+      type Row = { state: string; state_description: string; changed_by: string; created_at: string };
+      const body = (await call("GET", `admin/state-history?user_id=${encodeURIComponent(userId)}`)) as { changes: Row[] };
+      return body.changes.map((c) => ({ state: c.state, stateDescription: c.state_description, changedBy: c.changed_by, createdAt: new Date(c.created_at) }));
+    },
+    async endOtherSessions() {
+      const body = (await call("POST", "sessions/end-others")) as { ended: number };
+      return body.ended;
     },
   };
 }

@@ -12,6 +12,7 @@ import { ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/valid
 import { file_tti_lorawan_v3_authentication_provider } from "../gen/tti/lorawan/v3/authentication_provider_pb.js";
 import { file_tti_lorawan_v3_external_user } from "../gen/tti/lorawan/v3/external_user_pb.js";
 import { file_ttn_lorawan_v3_contact_info } from "../gen/ttn/lorawan/v3/contact_info_pb.js";
+import { file_ttn_lorawan_v3_email_validation } from "../gen/ttn/lorawan/v3/email_validation_pb.js";
 import { file_ttn_lorawan_v3_enums } from "../gen/ttn/lorawan/v3/enums_pb.js";
 import { file_ttn_lorawan_v3_error } from "../gen/ttn/lorawan/v3/error_pb.js";
 import { file_ttn_lorawan_v3_identifiers } from "../gen/ttn/lorawan/v3/identifiers_pb.js";
@@ -31,7 +32,7 @@ import { file_ttn_lorawan_v3_user_services } from "../gen/ttn/lorawan/v3/user_se
  * (validation error details).
  */
 export const anyTypes: Registry = createRegistry(
-  file_ttn_lorawan_v3_contact_info, file_ttn_lorawan_v3_enums, file_ttn_lorawan_v3_error, file_ttn_lorawan_v3_identifiers,
+  file_ttn_lorawan_v3_contact_info, file_ttn_lorawan_v3_email_validation, file_ttn_lorawan_v3_enums, file_ttn_lorawan_v3_error, file_ttn_lorawan_v3_identifiers,
   file_ttn_lorawan_v3_identityserver, file_ttn_lorawan_v3_notification_service, file_ttn_lorawan_v3_oauth,
   file_ttn_lorawan_v3_picture, file_ttn_lorawan_v3_rights, file_ttn_lorawan_v3_search_services, file_ttn_lorawan_v3_user,
   file_ttn_lorawan_v3_user_services, file_tti_lorawan_v3_authentication_provider, file_tti_lorawan_v3_external_user,

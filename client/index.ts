@@ -54,6 +54,6 @@ export { bearerAuth, fetchWithCredentials } from "./auth.js";
 export { Code, IdentityError, isIdentityError, type ErrorCause, type FieldViolation } from "./errors.js";
 export { listPage, pageCount, type Page } from "./list.js";
 export {
-  createAccountClient, type AccountClient, type AccountClientOptions, type AccountSession, type LoginProvider, type PendingProviderLink,
+  createAccountClient, type AccountClient, type AccountClientOptions, type AccountSession, type BrowserSession, type StateChange, type LoginProvider, type PendingProviderLink,
 } from "./account.js";
 export * from "./messages.js";

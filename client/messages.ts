@@ -1,5 +1,6 @@
 // The contract's messages, enums and services, so SDK users need no import from generated paths.
 export * from "../gen/ttn/lorawan/v3/contact_info_pb.js";
+export * from "../gen/ttn/lorawan/v3/email_validation_pb.js";
 export * from "../gen/ttn/lorawan/v3/enums_pb.js";
 export * from "../gen/ttn/lorawan/v3/error_pb.js";
 export * from "../gen/ttn/lorawan/v3/identifiers_pb.js";
@@ -16,4 +17,4 @@ export * from "../gen/tti/lorawan/v3/external_user_pb.js";
 
 // Runtime helpers for the messages above (protobuf-es), so apps need no direct protobuf import.
 export { create, fromJson, toJson, type MessageInitShape } from "@bufbuild/protobuf";
-export { timestampDate, timestampFromDate, type Timestamp, type FieldMask } from "@bufbuild/protobuf/wkt";
+export { anyUnpack, timestampDate, timestampFromDate, type Any, type Timestamp, type FieldMask } from "@bufbuild/protobuf/wkt";

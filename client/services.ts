@@ -3,6 +3,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { AuthenticationProviderRegistry } from "../gen/tti/lorawan/v3/authentication_provider_pb.js";
 import { ExternalUserRegistry } from "../gen/tti/lorawan/v3/external_user_pb.js";
+import { EmailValidationRegistry } from "../gen/ttn/lorawan/v3/email_validation_pb.js";
 import { EntityAccess, Is } from "../gen/ttn/lorawan/v3/identityserver_pb.js";
 import { NotificationService } from "../gen/ttn/lorawan/v3/notification_service_pb.js";
 import { EntityRegistrySearch } from "../gen/ttn/lorawan/v3/search_services_pb.js";
@@ -20,6 +21,7 @@ export const SERVICES = {
   externalUsers: ExternalUserRegistry,
   authProviders: AuthenticationProviderRegistry,
   identityServer: Is,
+  emailValidation: EmailValidationRegistry,
 } as const;
 
 export type IdentityClient = { readonly [K in keyof typeof SERVICES]: Client<(typeof SERVICES)[K]> } & {

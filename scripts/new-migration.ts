@@ -22,7 +22,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 export const RAW_INDEXES = [
   "users_primary_email_address_lower_key", "invitations_email_lower_key",
   "users_user_id_lower_trgm_idx", "users_name_lower_trgm_idx", "users_description_fts_idx", "users_state_active_idx",
-  "user_attributes_value_lower_trgm_idx",
+  "user_attributes_value_lower_trgm_idx", "users_primary_email_address_lower_trgm_idx",
 ];
 
 const SCHEMA = process.env.PRISMA_SCHEMA ?? "prisma/schema.prisma";

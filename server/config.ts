@@ -78,6 +78,12 @@ export interface Config {
   shutdownDelayMs: number;
   /** Expiry clean-up: how often it runs, and how long expired records stay visible before they are deleted. */
   cleanup: { intervalMs: number; retentionMs: number };
+  /**
+   * Upstream `is.user-registration.contact-info-validation`: whether users must validate their primary e-mail
+   * address before they get more than the rights of a pending account, how long a validation mail's token lives,
+   * and how long before another mail for the same address may be requested.
+   */
+  emailValidation: { required: boolean; tokenTtlMs: number; retryIntervalMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -354,6 +360,11 @@ export function loadConfig(env: Env = process.env): Config {
     cleanup: {
       intervalMs: read(env, "CLEANUP_INTERVAL", 3600_000, timerDuration),
       retentionMs: read(env, "EXPIRED_RETENTION", 7 * 24 * 3600_000, (raw) => (raw === "0" ? 0 : duration(raw))),
+    },
+    emailValidation: {
+      required: read(env, "EMAIL_VALIDATION_REQUIRED", false, bool),
+      tokenTtlMs: read(env, "EMAIL_VALIDATION_TOKEN_TTL", 48 * 3600_000, duration),
+      retryIntervalMs: read(env, "EMAIL_VALIDATION_RETRY_INTERVAL", 3600_000, duration),
     },
   };
 }

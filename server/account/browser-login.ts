@@ -93,7 +93,10 @@ export function browserLogin(deps: ServiceDeps): BrowserLogin {
       return { id: user.id, userId: user.userId };
     },
     async startBrowserSession(req, userInternalId) {
-      const started = await startSession(db, userInternalId, config.sessions);
+      const userAgent = req.headers["user-agent"];
+      const started = await startSession(db, userInternalId, config.sessions, deps.clock.now(), {
+        userAgent: typeof userAgent === "string" ? userAgent : undefined, clientAddress: clientAddress(req),
+      });
       return sessionCookie(started.cookieValue, secureCookie(req));
     },
   };

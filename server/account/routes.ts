@@ -1,8 +1,10 @@
 // The account app's JSON API (spec C.2–C.5), same paths and bodies as upstream's `/oauth/api/*`: password and
-// token login start a session and set its cookie, logout ends it, `me` describes it.
+// token login start a session and set its cookie, logout ends it, `me` describes it. Beyond upstream, for the
+// console: `sessions` lists the user's sessions with browser and address, `sessions/end-others` ends all but this one, `admin/state-history` shows an admin a user's state changes.
 import type http from "node:http";
 import type http2 from "node:http2";
 import { toJson } from "@bufbuild/protobuf";
+import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
 import { UserSchema } from "../../gen/ttn/lorawan/v3/user_pb.js";
 import { clearedSessionCookie, endSession, parseCookieValue, readCookie, SESSION_COOKIE, verifySession } from "../auth/sessions.js";
 import * as errors from "../domain/error-catalog.js";
@@ -13,6 +15,7 @@ import { userReadMask } from "../domain/user-paths.js";
 import type { ServiceDeps } from "../services/context.js";
 import { publicOnly, toUserMessage, userMessageOptions } from "../services/user-messages.js";
 import * as sessions from "../store/sessions.js";
+import { listStateChanges } from "../store/user-state-changes.js";
 import { findUser } from "../store/users.js";
 import { readFields } from "./body.js";
 import { browserLogin, stateError } from "./browser-login.js";
@@ -110,11 +113,51 @@ export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void 
     });
   }
 
+  /** The user's own sessions with browser and address (not in upstream's UserSession message), for the console. */
+  async function listSessions(req: Req, res: Res): Promise<void> {
+    const session = await currentSession(req, res);
+    const rows = await sessions.listSessionDetails(db, session.user!.id);
+    const iso = (d: Date | null) => d?.toISOString() ?? null;
+    sendJson(res, 200, {
+      sessions: rows.map((r) => ({
+        session_id: r.id, created_at: iso(r.createdAt), last_seen_at: iso(r.lastSeenAt), expires_at: iso(r.expiresAt),
+        user_agent: r.userAgent ?? "", client_address: r.clientAddress ?? "", current: r.id === session.id,
+      })),
+    });
+  }
+
+  /** "Sign out all other sessions": ends every session of the user but this one. */
+  async function endOtherSessions(req: Req, res: Res): Promise<void> {
+    const session = await currentSession(req, res);
+    const ended = await sessions.deleteOtherSessions(db, session.user!.id, session.id);
+    logger.info({ user_id: session.user!.userId, ended }, "user ended their other sessions");
+    sendJson(res, 200, { ended });
+  }
+
+  /** An admin's view of a user's state history (`?user_id=…`), for the console's user page. */
+  async function stateHistory(req: Req, res: Res): Promise<void> {
+    const session = await currentSession(req, res);
+    if (!session.user!.admin || session.user!.state !== State.APPROVED) throw errors.permissionDenied();
+    const userId = new URL(req.url ?? "/", "http://x").searchParams.get("user_id") ?? "";
+    const row = isValidUserId(userId) ? await findUser(db, userId, "any") : null;
+    if (!row) throw errors.userNotFound({ user_id: userId.slice(0, 36) });
+    const changes = await listStateChanges(db, row.id);
+    sendJson(res, 200, {
+      changes: changes.map((c) => ({
+        state: State[c.state] ? `STATE_${State[c.state]}` : String(c.state), state_description: c.stateDescription,
+        changed_by: c.changedBy, created_at: c.createdAt.toISOString(),
+      })),
+    });
+  }
+
   const routes: Record<string, { method: string; run: (req: Req, res: Res) => Promise<void> }> = {
     "auth/login": { method: "POST", run: login },
     "auth/token-login": { method: "POST", run: tokenLogin },
     "auth/logout": { method: "POST", run: logout },
     me: { method: "GET", run: me },
+    sessions: { method: "GET", run: listSessions },
+    "sessions/end-others": { method: "POST", run: endOtherSessions },
+    "admin/state-history": { method: "GET", run: stateHistory },
   };
 
   return (req, res) => {

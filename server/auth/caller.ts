@@ -17,6 +17,8 @@ export interface CallerUser {
   admin: boolean;
   state: number;
   stateDescription: string;
+  /** Unset on callers built without it (treated as validated). */
+  primaryEmailAddressValidatedAt?: Date | null;
 }
 
 export type Credential =
@@ -50,8 +52,16 @@ const RESTRICTED_PENDING = new Set([Right.USER_INFO, Right.USER_SETTINGS_BASIC, 
 const RESTRICTED_REJECTED = new Set([Right.USER_INFO, Right.USER_DELETE]);
 const RESTRICTED_SUSPENDED = new Set([Right.USER_INFO]);
 
-/** Narrows a user's credential by account state (B.0.2); applied to every credential kind, sessions included. */
-export function restrictByState(user: CallerUser, rights: RightSet): { rights: Set<Right>; warning?: string } {
+/**
+ * Narrows a user's credential by account state (B.0.2); applied to every credential kind, sessions included.
+ * With EMAIL_VALIDATION_REQUIRED an unvalidated address narrows it like a pending account (upstream
+ * pkg/identityserver/entity_access.go): the profile, basic settings (to fix the address) and deleting the account.
+ */
+export function restrictByState(user: CallerUser, rights: RightSet, emailValidationRequired = false): { rights: Set<Right>; warning?: string } {
+  if (emailValidationRequired && user.primaryEmailAddressValidatedAt === null) {
+    const narrowed = restrictByState(user, intersect(rights, RESTRICTED_PENDING));
+    return { rights: narrowed.rights, warning: narrowed.warning ?? "Restricted rights until email address validated" };
+  }
   const suffix = user.stateDescription ? `: ${user.stateDescription}` : "";
   switch (user.state) {
     case State.REQUESTED:
@@ -66,9 +76,11 @@ export function restrictByState(user: CallerUser, rights: RightSet): { rights: S
 }
 
 /** Builds the caller of a user-owned credential holding `granted` (unexpanded) rights. */
-export function userCaller(credential: Credential & { user: CallerUser }, granted: Iterable<Right>, adminRightsAll: boolean): Caller {
+export function userCaller(
+  credential: Credential & { user: CallerUser }, granted: Iterable<Right>, adminRightsAll: boolean, emailValidationRequired = false,
+): Caller {
   const user = credential.user;
-  const { rights, warning } = restrictByState(user, implied(granted));
+  const { rights, warning } = restrictByState(user, implied(granted), emailValidationRequired);
   // FLAGGED admins are not admins (upstream); only APPROVED ones are.
   const isAdmin = user.admin && user.state === State.APPROVED;
   const universalRights = isAdmin ? intersect(adminRightsAll ? ALL_RIGHTS : ALL_ADMIN_RIGHTS, rights) : new Set<Right>();
@@ -85,6 +97,8 @@ export interface ResolveOptions {
   /** Keys accepted in `ClusterKey <hex>` (CLUSTER_KEYS); without them a ClusterKey header is refused. */
   clusterKeys?: readonly Buffer[];
   now?: Date;
+  /** EMAIL_VALIDATION_REQUIRED: users with an unvalidated address get restricted rights. */
+  emailValidationRequired?: boolean;
 }
 
 /** `Scheme value` of an Authorization header; the scheme lower-cased, as schemes are case-insensitive. */
@@ -117,7 +131,7 @@ export async function resolveCaller(credentials: Credentials, authorization: str
   }
 }
 
-async function resolveApiKey(credentials: Credentials, id: string, secret: string, options: { adminRightsAll: boolean; now?: Date }): Promise<Caller> {
+async function resolveApiKey(credentials: Credentials, id: string, secret: string, options: ResolveOptions): Promise<Caller> {
   const entry = await credentials.apiKey(id);
   if (!entry) throw errors.apiKeyNotFoundForAuth();
   const row = entry.row;
@@ -125,18 +139,18 @@ async function resolveApiKey(credentials: Credentials, id: string, secret: strin
   if (!secretMatches(row.secretHash, secret)) throw errors.invalidAuthorization();
   if (row.expiresAt && row.expiresAt <= (options.now ?? new Date())) throw errors.apiKeyExpired();
   if (!row.user || row.user.deletedAt) throw errors.apiKeyNotFoundForAuth();
-  return derivedCaller(entry, options.adminRightsAll, () => {
+  return derivedCaller(entry, options, () => {
     const { secretHash: _secret, user, ...key } = row;
-    return userCaller({ kind: "api-key", key, user: user! }, key.rights as Right[], options.adminRightsAll);
+    return userCaller({ kind: "api-key", key, user: user! }, key.rights as Right[], options.adminRightsAll, options.emailValidationRequired);
   });
 }
 
 /** A session acts with all of its user's rights (spec C.7), narrowed by the user's state like any credential. */
 async function resolveSession(credentials: Credentials, id: string, secret: string, options: ResolveOptions): Promise<Caller> {
   const entry = await verifySession(credentials, id, secret, options.sessions, options.now);
-  return derivedCaller(entry, options.adminRightsAll, () => {
+  return derivedCaller(entry, options, () => {
     const { secretHash: _secret, user, ...session } = entry.row;
-    return userCaller({ kind: "session", session, user: user! }, [Right.ALL], options.adminRightsAll);
+    return userCaller({ kind: "session", session, user: user! }, [Right.ALL], options.adminRightsAll, options.emailValidationRequired);
   });
 }
 
@@ -144,11 +158,12 @@ async function resolveSession(credentials: Credentials, id: string, secret: stri
  * The caller built from a (cached) credential, built once per entry and then shared by every call with it:
  * callers are never modified after they are built.
  */
-function derivedCaller(entry: CachedCredential<unknown>, adminRightsAll: boolean, build: () => Caller): Caller {
-  const derived = entry.derived as { adminRightsAll: boolean; caller: Caller } | undefined;
-  if (derived?.adminRightsAll === adminRightsAll) return derived.caller;
+function derivedCaller(entry: CachedCredential<unknown>, options: ResolveOptions, build: () => Caller): Caller {
+  const settings = `${options.adminRightsAll}:${options.emailValidationRequired ?? false}`;
+  const derived = entry.derived as { settings: string; caller: Caller } | undefined;
+  if (derived?.settings === settings) return derived.caller;
   const caller = build();
-  entry.derived = { adminRightsAll, caller };
+  entry.derived = { settings, caller };
   return caller;
 }
 

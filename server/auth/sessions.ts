@@ -25,10 +25,18 @@ export interface StartedSession {
   cookieValue: string;
 }
 
-export async function startSession(db: Db, userInternalId: string, policy: SessionPolicy, now = new Date()): Promise<StartedSession> {
+/** Where a session was started from, as its user sees it in the session list. */
+export interface SessionOrigin { userAgent?: string; clientAddress?: string }
+
+export async function startSession(
+  db: Db, userInternalId: string, policy: SessionPolicy, now = new Date(), origin: SessionOrigin = {},
+): Promise<StartedSession> {
   const secret = randomKey();
   const expiresAt = sessionDeadline({ createdAt: now, lastSeenAt: now }, policy);
-  const session = await store.createSession(db, { userId: userInternalId, secretHash: digestSecret(secret), expiresAt, createdAt: now });
+  const session = await store.createSession(db, {
+    userId: userInternalId, secretHash: digestSecret(secret), expiresAt, createdAt: now,
+    userAgent: origin.userAgent?.slice(0, 512) || null, clientAddress: origin.clientAddress?.slice(0, 64) || null,
+  });
   return { session, cookieValue: `${session.id}.${secret}` };
 }
 

@@ -210,3 +210,15 @@ export const lastExternalUser = defineError(
   IS, "last_external_user", Code.FailedPrecondition,
   "user `{user_id}` signs in only through authentication providers and has no password: the last link cannot be removed",
 );
+
+// --- e-mail validation (upstream pkg/identityserver/email_validation_registry.go, store/errors.go) ---
+export const validationRequestForbidden = defineError(
+  IS,
+  "validation_request_forbidden",
+  Code.PermissionDenied,
+  "validation request forbidden because it was already sent, wait `{retry_interval}` before retrying",
+);
+export const validationAlreadySent = defineError(STORE, "validation_already_sent", Code.AlreadyExists, "validation already sent");
+export const validationTokenNotFound = defineError(STORE, "validation_token_not_found", Code.NotFound, "validation token not found");
+export const validationTokenExpired = defineError(STORE, "validation_token_expired", Code.FailedPrecondition, "validation token expired");
+export const validationTokenAlreadyUsed = defineError(STORE, "validation_token_already_used", Code.FailedPrecondition, "validation token already used");

@@ -1,4 +1,5 @@
-// Deletes what has expired (sessions, login tokens, invitations, single sign-on logins) and forgets expired
+// Deletes what has expired (sessions, login tokens, invitations, single sign-on logins, e-mail validation
+// tokens) and forgets expired
 // temporary passwords, on a timer in every instance. Each pass runs under a transaction-scoped advisory lock
 // taken with try-lock: with N instances, a pass that finds another one at work skips, so each expired row is
 // deleted by exactly one pass. Expired records stay visible (sessions are listed with their expiry, as upstream
@@ -17,6 +18,7 @@ const STATEMENTS: Record<string, string> = {
   invitations: `DELETE FROM "invitations" WHERE "accepted_at" IS NULL AND "expires_at" < $1`,
   sso_logins: `DELETE FROM "sso_logins" WHERE "expires_at" < $1`,
   sso_pending_links: `DELETE FROM "sso_pending_links" WHERE "expires_at" < $1`,
+  email_validations: `DELETE FROM "email_validations" WHERE "expires_at" < $1`,
   temporary_passwords: `UPDATE "users" SET "temporary_password_hash" = NULL
     WHERE "temporary_password_hash" IS NOT NULL AND "temporary_password_expires_at" < $1`,
 };

@@ -66,7 +66,10 @@ function headerSafe(text: string): string {
  * (spec C.7), but only for requests the browser shows to come from our own or an allowed origin (CSRF).
  */
 async function resolveRequest(deps: ServiceDeps, ctx: HandlerContext): Promise<Caller> {
-  const options = { adminRightsAll: deps.config.adminRightsAll, sessions: deps.config.sessions, clusterKeys: deps.config.clusterKeys, now: deps.clock.now() };
+  const options = {
+    adminRightsAll: deps.config.adminRightsAll, sessions: deps.config.sessions, clusterKeys: deps.config.clusterKeys, now: deps.clock.now(),
+    emailValidationRequired: deps.config.emailValidation.required,
+  };
   const authorization = ctx.requestHeader.get("authorization");
   if (authorization) return resolveCaller(deps.credentials, authorization, options);
   const cookie = readCookie(ctx.requestHeader.get("cookie"), SESSION_COOKIE);

@@ -14,8 +14,11 @@ export function isConfiguration(config: Config): IsConfiguration {
     userRegistration: {
       enabled: registration.enabled,
       invitation: { required: registration.invitationRequired, tokenTtl: durationFromMs(registration.invitationTokenTtlMs) },
-      // This server never requires a validated e-mail address and sends no validation mail, so it has no token settings.
-      contactInfoValidation: { required: false },
+      contactInfoValidation: {
+        required: config.emailValidation.required,
+        tokenTtl: durationFromMs(config.emailValidation.tokenTtlMs),
+        retryInterval: durationFromMs(config.emailValidation.retryIntervalMs),
+      },
       adminApproval: { required: registration.adminApprovalRequired },
       passwordRequirements: {
         minLength: password.minLength,

@@ -1,6 +1,7 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { AuthenticationProviderRegistry } from "../../gen/tti/lorawan/v3/authentication_provider_pb.js";
 import { ExternalUserRegistry } from "../../gen/tti/lorawan/v3/external_user_pb.js";
+import { EmailValidationRegistry } from "../../gen/ttn/lorawan/v3/email_validation_pb.js";
 import { EntityAccess, Is } from "../../gen/ttn/lorawan/v3/identityserver_pb.js";
 import { NotificationService } from "../../gen/ttn/lorawan/v3/notification_service_pb.js";
 import { EntityRegistrySearch } from "../../gen/ttn/lorawan/v3/search_services_pb.js";
@@ -10,6 +11,7 @@ import { userReadMask, userUpdateMask } from "../domain/user-paths.js";
 import type { MaskedValidation, PreValidation } from "../transport/validation.js";
 import { authenticationProviderRegistry, providerReadMask, providerUpdateMask } from "./authentication-provider-registry.js";
 import type { ServiceDeps } from "./context.js";
+import { emailValidationRegistry } from "./email-validation-registry.js";
 import { entityAccess } from "./entity-access.js";
 import { entityRegistrySearch } from "./entity-registry-search.js";
 import { externalUserRegistry } from "./external-user-registry.js";
@@ -31,6 +33,7 @@ export function registerServices(router: ConnectRouter, deps: ServiceDeps): void
   router.service(AuthenticationProviderRegistry, authenticationProviderRegistry(deps));
   router.service(ExternalUserRegistry, externalUserRegistry(deps));
   router.service(Is, identityServer(deps));
+  router.service(EmailValidationRegistry, emailValidationRegistry(deps));
 }
 
 const readMask = (m: { fieldMask?: { paths: string[] } }) => void userReadMask(m.fieldMask?.paths ?? []);

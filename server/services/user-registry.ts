@@ -23,7 +23,9 @@ import { page, withUniqueness } from "../store/db.js";
 import { isExternalUser } from "../store/external-users.js";
 import { acceptInvitation } from "../store/invitations.js";
 import { replaceProfilePicture } from "../store/profile-pictures.js";
+import { recordStateChange } from "../store/user-state-changes.js";
 import * as users from "../store/users.js";
+import { requestEmailValidation } from "./email-validation-registry.js";
 import { callerOf, callerOrAnonymous, clientAddressOf, requireAdminWith, setTotalCount, type ServiceDeps } from "./context.js";
 import { date, preferencesToJson, publicOnly, toUserMessage, userMessageOptions } from "./user-messages.js";
 
@@ -107,6 +109,9 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
           const created = await users.createUser(tx, data, user.attributes);
           if (newPicture?.upload) await replaceProfilePicture(tx, created.id, newPicture.upload);
           if (req.invitationToken) await acceptInvitation(tx, req.invitationToken, created.id, now);
+          await recordStateChange(tx, created.id, { state: created.state, stateDescription: created.stateDescription, changedBy: caller?.user?.userId ?? "", createdAt: now });
+          // A new address is proven by the validation mail, sent exactly when the user exists (upstream sends it on every create).
+          if (!created.primaryEmailAddressValidatedAt) await requestEmailValidation(deps, tx, created);
           return created;
         }),
       );
@@ -219,7 +224,17 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
           if (selects(paths, "console_preferences")) data.consolePreferences = mergePreferences(user, paths, target.consolePreferences) as Prisma.InputJsonValue;
           // Suspension and rejection end the user's sessions (spec C.6 [R]; upstream only narrows their rights).
           if (has("state") && (user.state === State.SUSPENDED || user.state === State.REJECTED)) await users.deleteUserSessions(tx, target.id);
-          return users.updateUser(tx, target.id, data, attributes);
+          const updated = await users.updateUser(tx, target.id, data, attributes);
+          if (has("state") || has("state_description")) {
+            await recordStateChange(tx, target.id, { state: updated.state, stateDescription: updated.stateDescription, changedBy: caller.user?.userId ?? "", createdAt: now });
+          }
+          // A changed, unvalidated address gets its validation mail (upstream); one still fresh for it is kept.
+          if (has("primary_email_address") && !updated.primaryEmailAddressValidatedAt) {
+            await requestEmailValidation(deps, tx, updated).catch((err: unknown) => {
+              if (!errors.validationRequestForbidden.is(err)) throw err;
+            });
+          }
+          return updated;
         }),
       );
       raise.entityStateChanged(deps, ctx, userId, paths, row);

@@ -10,7 +10,9 @@ export type SessionRow = Prisma.UserSessionGetPayload<{ select: typeof sessionCo
 
 export const isSessionId = isUuid;
 
-export function createSession(db: Db, data: { userId: string; secretHash: string; expiresAt: Date; createdAt: Date }): Promise<SessionRow> {
+export function createSession(
+  db: Db, data: { userId: string; secretHash: string; expiresAt: Date; createdAt: Date; userAgent?: string | null; clientAddress?: string | null },
+): Promise<SessionRow> {
   return db.userSession.create({ data: { ...data, lastSeenAt: data.createdAt }, select: sessionColumns });
 }
 
@@ -66,4 +68,20 @@ export function findSessionOwner(db: Db, userInternalId: string) {
     where: { id: userInternalId },
     select: { id: true, userId: true, state: true, stateDescription: true, deletedAt: true },
   });
+}
+
+/** A user's sessions with where they were started, newest first (the console's session list). */
+export function listSessionDetails(db: Db, userInternalId: string, take = 100) {
+  return db.userSession.findMany({
+    where: { userId: userInternalId },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take,
+    select: { ...sessionColumns, userAgent: true, clientAddress: true },
+  });
+}
+
+/** Ends every session of the user except `keepId`; returns how many ended. */
+export async function deleteOtherSessions(db: Db, userInternalId: string, keepId: string): Promise<number> {
+  const { count } = await db.userSession.deleteMany({ where: { userId: userInternalId, id: { not: keepId } } });
+  return count;
 }

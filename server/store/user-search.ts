@@ -8,7 +8,7 @@ import { parseOrder, type Db } from "./db.js";
 import { USER_ORDER_FIELDS, findUsersByIds, type UserRow } from "./users.js";
 
 export interface UserSearch {
-  /** user_id or name contains it, or the description matches it (full-text). */
+  /** user_id, name or primary e-mail address contains it, or the description matches it (full-text). */
   query: string;
   idContains: string;
   nameContains: string;
@@ -33,13 +33,14 @@ const containsPattern = (s: string) => `%${escapeLike(s)}%`;
 
 const idContains = (q: string) => Prisma.sql`lower(u."user_id") LIKE lower(${containsPattern(q)})`;
 const nameContains = (q: string) => Prisma.sql`lower(u."name") LIKE lower(${containsPattern(q)})`;
+const emailContains = (q: string) => Prisma.sql`lower(u."primary_email_address") LIKE lower(${containsPattern(q)})`;
 // The expression must equal the index's, config name included, for the planner to use it.
 const descriptionMatches = (q: string) =>
   Prisma.sql`to_tsvector('english', u."description") @@ websearch_to_tsquery('english', ${q})`;
 
 function whereClause(s: UserSearch): Prisma.Sql {
   const conditions: Prisma.Sql[] = [s.deleted ? Prisma.sql`u."deleted_at" IS NOT NULL` : Prisma.sql`u."deleted_at" IS NULL`];
-  if (s.query) conditions.push(Prisma.sql`(${idContains(s.query)} OR ${nameContains(s.query)} OR ${descriptionMatches(s.query)})`);
+  if (s.query) conditions.push(Prisma.sql`(${idContains(s.query)} OR ${nameContains(s.query)} OR ${emailContains(s.query)} OR ${descriptionMatches(s.query)})`);
   if (s.idContains) conditions.push(idContains(s.idContains));
   if (s.nameContains) conditions.push(nameContains(s.nameContains));
   if (s.descriptionContains) conditions.push(descriptionMatches(s.descriptionContains));

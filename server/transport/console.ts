@@ -36,10 +36,13 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 
 /**
- * The account-app pages of upstream's e-mail links (login token, invitation, temporary password), mapped to the
- * console route that handles them; the query (which carries the secret) is kept.
+ * The account-app pages of upstream's e-mail links (login token, invitation, temporary password, e-mail validation,
+ * the account app itself), mapped to the console route that handles them; the query (which carries the secret) is kept.
  */
 const ACCOUNT_PAGES: Readonly<Record<string, string>> = {
+  "/oauth": "",
+  "/oauth/": "",
+  "/oauth/validate": "#/validate",
   "/oauth/token-login": "",
   "/oauth/register": "#/register",
   "/oauth/update-password": "#/update-password",
@@ -52,6 +55,11 @@ export function serveConsole(req: Req, res: Res, dir: string = CONSOLE_DIR): boo
   const page = queryAt < 0 ? url : url.slice(0, queryAt);
   if (Object.hasOwn(ACCOUNT_PAGES, page)) {
     redirectAccountPage(req, res, queryAt < 0 ? "" : url.slice(queryAt), ACCOUNT_PAGES[page]!);
+    return true;
+  }
+  // Browsers ask every origin for /favicon.ico: the console's icon.
+  if (page === "/favicon.ico" && (req.method === "GET" || req.method === "HEAD")) {
+    respond(req, res, dir, "favicon.ico").catch(() => { if (!res.headersSent) send(res, 500, "text/plain; charset=utf-8", "internal error"); });
     return true;
   }
   if (url !== CONSOLE_PREFIX && !url.startsWith(`${CONSOLE_PREFIX}/`) && !url.startsWith(`${CONSOLE_PREFIX}?`)) return false;

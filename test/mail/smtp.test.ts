@@ -1,9 +1,11 @@
 // E-mail through a real SMTP server on loopback (spec D.2–D.4): what arrives has a text and an HTML part with
 // links under PUBLIC_URL, and a mail server that refuses for a while delays the mail, never the RPC.
+import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
 import { Right } from "../../gen/ttn/lorawan/v3/rights_pb.js";
 import { UserAccess, UserRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
 import { databaseBackends, rpcError, startTestServer, type TestServer } from "../support/server.js";
@@ -106,8 +108,12 @@ for (const backend of databaseBackends()) {
     let seq = 0;
     async function newUser(): Promise<string> {
       const userId = `mail-user-${++seq}`;
-      await server.client(UserRegistry, "connect").create({
-        user: { ids: { userId }, primaryEmailAddress: `${userId}@example.com`, password: PASSWORD, name: `Mail User ${seq}` },
+      // Created by the admin with a confirmed address: no address confirmation mail mixes with the mail under test.
+      await server.client(UserRegistry, "connect", server.adminKey).create({
+        user: {
+          ids: { userId }, primaryEmailAddress: `${userId}@example.com`, password: PASSWORD, name: `Mail User ${seq}`,
+          state: State.APPROVED, primaryEmailAddressValidatedAt: timestampNow(),
+        },
       });
       return userId;
     }

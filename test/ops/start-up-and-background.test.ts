@@ -110,14 +110,19 @@ for (const backend of databaseBackends()) {
         await db.invitation.createMany({ data: [
           { email: "old@example.com", token: "i1", expiresAt: at(-3) }, { email: "new@example.com", token: "i2", expiresAt: at(1) },
         ] });
+        await db.emailValidation.createMany({ data: [
+          { reference: "v1", tokenHash: "v1", userId: user.id, emailAddress: "c@example.com", expiresAt: at(-3) },
+          { reference: "v2", tokenHash: "v2", userId: user.id, emailAddress: "c@example.com", expiresAt: at(1) },
+        ] });
 
         const cleanups = [database.db, ...others].map((d) => new ExpiryCleanup(d, clock, silent, { intervalMs: HOUR, retentionMs: 2 * HOUR }));
         const results = await Promise.all(cleanups.map((c) => c.runOnce()));
         const total = (kind: string) => results.reduce((n, r) => n + (r.skipped ? 0 : r.removed[kind] ?? 0), 0);
-        for (const kind of ["sessions", "login_tokens", "invitations", "temporary_passwords"]) expect(total(kind), kind).toBe(1);
+        for (const kind of ["sessions", "login_tokens", "invitations", "email_validations", "temporary_passwords"]) expect(total(kind), kind).toBe(1);
         expect((await db.userSession.findMany({ select: { secretHash: true } })).map((s) => s.secretHash)).toEqual(["b"]);
         expect((await db.loginToken.findMany({ select: { tokenHash: true } })).map((t) => t.tokenHash)).toEqual(["t2"]);
         expect((await db.invitation.findMany({ select: { token: true } })).map((i) => i.token)).toEqual(["i2"]);
+        expect((await db.emailValidation.findMany({ select: { reference: true } })).map((v) => v.reference)).toEqual(["v2"]);
         expect((await db.user.findUniqueOrThrow({ where: { id: user.id } })).temporaryPasswordHash).toBeNull();
 
         // Within the retention period an expired record stays (sessions are listed with their expiry).

@@ -1,8 +1,10 @@
 // Flooding: anonymous sign-ups are capped per client address, and e-mails per recipient. A mail someone asked
 // for (login token, temporary password) is refused over the cap before anything changes; a notification mail is
 // dropped while its action succeeds, and notifications never use up the allowance of asked-for mails.
+import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
 import { Right } from "../../gen/ttn/lorawan/v3/rights_pb.js";
 import { UserAccess, UserRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
 import { clientWithHeaders, createUser, uniqueId } from "../account/support.js";
@@ -37,7 +39,11 @@ for (const backend of databaseBackends()) {
     });
 
     it("refuses a requested mail over the recipient's cap before creating what it would carry", async () => {
-      const userId = await createUser(server);
+      // A confirmed address, so no confirmation mail takes a share of the cap.
+      const userId = uniqueId("user");
+      await server.client(UserRegistry, "connect", server.adminKey).create({
+        user: { ids: { userId }, primaryEmailAddress: `${userId}@example.com`, password: "Secret-Passw0rd", state: State.APPROVED, primaryEmailAddressValidatedAt: timestampNow() },
+      });
       const anonymous = clientWithHeaders(server, UserAccess, {});
       await anonymous.createLoginToken({ userIds: { userId } });
       await anonymous.createLoginToken({ userIds: { userId } });

@@ -126,6 +126,12 @@ for (const backend of databaseBackends()) {
       expect(await ids({ query: "words unrelated" })).toEqual(["gamma-one"]);
     });
 
+    it("matches query against the primary e-mail address too (the console's admin search)", async () => {
+      expect(await ids({ query: "one@EXAMPLE" })).toEqual(["alpha-one", "beta-one", "gamma-one"]);
+      expect(await ids({ query: "a-two@example.com" })).toEqual(["alpha-two", "beta-two"]);
+      expect(await ids({ query: "nobody@example.com" })).toEqual([]);
+    });
+
     it("requires every attributes_contain pair, each on its own attribute", async () => {
       expect(await ids({ attributesContain: { team: "red" } })).toEqual(["alpha-one", "beta-one"]);
       expect(await ids({ attributesContain: { team: "RED", region: "us" } })).toEqual(["beta-one"]);

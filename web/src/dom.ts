@@ -1,5 +1,6 @@
 // A few DOM helpers instead of a framework: build elements, build forms whose inputs show their own errors.
-import { isIdentityError, timestampDate, type IdentityError, type Timestamp } from "../../client/index.js";
+import { Code, isIdentityError, timestampDate, type IdentityError, type Timestamp } from "../../client/index.js";
+import { humanMessage, violationMessage } from "./messages.js";
 
 export type Child = Node | string | number | null | undefined | false | Child[];
 type Props = Record<string, unknown>;
@@ -33,13 +34,14 @@ export function replace(el: Element, ...children: Child[]): void {
 export const formatTime = (t: Timestamp | undefined): string => (t ? timestampDate(t).toLocaleString() : "—");
 
 /** A labelled input with its own error line; `name` is the proto field it edits, which errors are matched on. */
-export function field(label: string, input: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement, hint?: string): HTMLElement {
+export function field(label: string, input: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement, hint?: string | HTMLElement): HTMLElement {
   const error = h("small", { class: "field-error", "data-error-for": input.name, role: "alert" });
   if (!input.id) input.id = `f-${input.name}-${Math.random().toString(36).slice(2, 8)}`;
   const isCheck = input instanceof HTMLInputElement && input.type === "checkbox";
+  if (hint) input.setAttribute("aria-describedby", typeof hint === "string" ? `${input.id}-hint` : (hint.id ||= `${input.id}-hint`));
   return h("div", { class: isCheck ? "field check" : "field" },
     isCheck ? [input, h("label", { htmlFor: input.id }, label)] : [h("label", { htmlFor: input.id }, label), input],
-    hint ? h("small", { class: "hint" }, hint) : null,
+    hint ? (typeof hint === "string" ? h("small", { class: "hint", id: `${input.id}-hint` }, hint) : hint) : null,
     error);
 }
 
@@ -81,7 +83,9 @@ export function showError(form: HTMLFormElement, err: unknown, errorFields: Erro
   };
   let unplaced: string | undefined;
   if (isIdentityError(err)) {
-    for (const [path, message] of Object.entries(err.fieldErrors())) if (!place(path, message)) unplaced ??= message;
+    for (const v of err.violations) if (!place(v.field, violationMessage(v))) unplaced ??= violationMessage(v);
+    const attributeField = err.attributes.field;
+    if (typeof attributeField === "string" && attributeField && !err.violations.length) place(attributeField, describe(err));
     const mapped = { ...COMMON_FIELDS, ...errorFields };
     const byName = mapped[err.name] ?? err.causes.map((c) => mapped[c.name]).find(Boolean);
     if (!placed && byName) place(byName, describe(err));
@@ -110,16 +114,19 @@ export function flash(form: HTMLElement, text: string, kind: "error" | "ok"): vo
   line.className = `form-message ${kind}`;
 }
 
-/** A readable sentence for an error, with its name for support. */
-export function describe(err: unknown): string {
-  if (isIdentityError(err)) return `${capitalize(plainMessage(err.rawMessage) || err.codeName)} (${err.name})`;
-  return err instanceof Error ? err.message : String(err);
+/** A readable sentence for an error (messages.ts): no internal names or codes. */
+export const describe = (err: unknown): string => humanMessage(err);
+
+/**
+ * Set by the shell while logged in: asked when a call fails as unauthenticated; resolves true when the session
+ * really ended (then the shell keeps the page's work and shows the login page), false for a wrong password.
+ */
+export const session: { ended?: () => Promise<boolean> } = {};
+
+/** True when `err` means the session is gone, after the shell has taken over (keeping the work). */
+export async function sessionEnded(err: unknown): Promise<boolean> {
+  return isIdentityError(err) && err.code === Code.Unauthenticated && session.ended !== undefined && (await session.ended());
 }
-
-/** Upstream's RPC messages read `error:<namespace>:<name> (<message>)`; the name is shown once, after the message. */
-const plainMessage = (message: string) => /^error:\S+ \((.*)\)$/s.exec(message)?.[1] ?? message;
-
-const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** Runs a form's submit handler with the button disabled and errors shown in the form. */
 export function onSubmit(form: HTMLFormElement, handler: (data: FormData) => Promise<void>, errorFields?: ErrorFieldMap): HTMLFormElement {
@@ -129,7 +136,7 @@ export function onSubmit(form: HTMLFormElement, handler: (data: FormData) => Pro
     clearErrors(form);
     for (const b of buttons) b.disabled = true;
     handler(new FormData(form))
-      .catch((err: unknown) => showError(form, err, errorFields))
+      .catch(async (err: unknown) => { if (!(await sessionEnded(err))) showError(form, err, errorFields); })
       .finally(() => { for (const b of buttons) b.disabled = false; });
   });
   return form;
@@ -137,5 +144,17 @@ export function onSubmit(form: HTMLFormElement, handler: (data: FormData) => Pro
 
 /** A panel telling that the server lacks a service, for views built on optional services. */
 export function unavailable(what: string, err: IdentityError): HTMLElement {
-  return h("div", { class: "notice", "data-unavailable": "true" }, `${what} is not available on this server (${err.name}).`);
+  return h("div", { class: "notice", "data-unavailable": "true", "data-error": err.name }, `${what} is not available on this server.`);
+}
+
+/** Gives every table cell its column's header as `data-label`, which narrow screens show beside the value. */
+export function labelTableCells(root: ParentNode): void {
+  for (const table of Array.from(root.querySelectorAll<HTMLTableElement>("table.table"))) {
+    const headers = Array.from(table.querySelectorAll("thead th")).map((th) => th.textContent?.trim() ?? "");
+    for (const row of Array.from(table.querySelectorAll("tbody tr"))) {
+      Array.from(row.children).forEach((cell, i) => {
+        if (headers[i] && !cell.hasAttribute("data-label") && !cell.classList.contains("actions")) cell.setAttribute("data-label", headers[i]!);
+      });
+    }
+  }
 }

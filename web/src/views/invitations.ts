@@ -11,7 +11,7 @@ export async function invitationsView(app: Console, root: HTMLElement): Promise<
 
   const send = onSubmit(
     h("form", { class: "card", id: "invitation-form", novalidate: true },
-      h("h3", null, "Send an invitation"),
+      h("h2", null, "Send an invitation"),
       field("E-mail address", input("email", { type: "email", required: true })),
       h("button", { type: "submit" }, "Send invitation")),
     async (data) => {
@@ -53,7 +53,7 @@ export async function invitationsView(app: Console, root: HTMLElement): Promise<
     return h("tr", { "data-email": inv.email },
       h("td", null, inv.email), h("td", null, formatTime(inv.createdAt)), h("td", null, formatTime(inv.expiresAt)),
       h("td", null, inv.acceptedBy?.userId ?? "—"),
-      h("td", { class: "actions" }, inv.acceptedAt ? null : h("button", { type: "button", class: "danger", onclick: revoke }, "Revoke")));
+      h("td", { class: "actions" }, inv.acceptedAt ? null : h("button", { type: "button", class: "danger", "aria-label": `Revoke the invitation of ${inv.email}`, onclick: revoke }, "Revoke")));
   }
 
   root.append(send, list);

@@ -7,7 +7,7 @@ export function loginTokensView(app: Console, root: HTMLElement): void {
   const result = h("div", { class: "secret-slot" });
   const form = onSubmit(
     h("form", { class: "card", id: "login-token-form" },
-      h("h3", null, "Create a login token"),
+      h("h2", null, "Create a login token"),
       field("User ID", input("user_id", { required: true })),
       field("Show the token here instead of e-mailing it", input("skip_email", { type: "checkbox" })),
       h("button", { type: "submit" }, "Create login token")),

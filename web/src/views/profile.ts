@@ -1,6 +1,8 @@
 // The user's own profile (name, description, e-mail) and password.
+import { isIdentityError, timestampDate, type User } from "../../../client/index.js";
 import type { Console } from "../app.js";
-import { clearErrors, field, flash, h, input, onSubmit } from "../dom.js";
+import { clearErrors, describe, field, flash, formatTime, h, input, onSubmit, replace } from "../dom.js";
+import { passwordRulesHint } from "../password-rules.js";
 
 const PROFILE_PATHS = ["name", "description", "primary_email_address"] as const;
 
@@ -11,18 +13,21 @@ const PASSWORD_ERRORS = Object.fromEntries([
 
 export async function profileView(app: Console, root: HTMLElement): Promise<void> {
   const userIds = { userId: app.userId };
-  const user = await app.client.users.get({ userIds, fieldMask: { paths: [...PROFILE_PATHS, "created_at", "state", "admin"] } });
+  const user = await app.client.users.get({ userIds, fieldMask: { paths: [...PROFILE_PATHS, "primary_email_address_validated_at", "created_at", "state", "admin"] } });
+  const emailStatus = h("div", { class: "email-status", id: "email-status" });
+  showEmailStatus(app, emailStatus, user);
 
   const name = input("name", { value: user.name, autocomplete: "name" });
   const description = h("textarea", { name: "description", rows: 3 }, user.description);
   const email = input("primary_email_address", { type: "email", value: user.primaryEmailAddress, autocomplete: "email" });
   const profile = onSubmit(
     h("form", { class: "card", id: "profile-form", novalidate: true },
-      h("h3", null, "Profile"),
+      h("h2", null, "Profile"),
       h("p", { class: "muted" }, `User ID ${app.userId}`),
       field("Name", name),
       field("Description", description),
       field("E-mail address", email),
+      emailStatus,
       h("button", { type: "submit" }, "Save profile")),
     async () => {
       const changed: Partial<Record<(typeof PROFILE_PATHS)[number], string>> = {};
@@ -36,15 +41,21 @@ export async function profileView(app: Console, root: HTMLElement): Promise<void
         fieldMask: { paths },
       });
       Object.assign(user, { name: updated.name || name.value, description: description.value, primaryEmailAddress: email.value });
-      flash(profile, "Profile saved.", "ok");
+      if (changed.primary_email_address !== undefined) {
+        user.primaryEmailAddressValidatedAt = updated.primaryEmailAddressValidatedAt;
+        showEmailStatus(app, emailStatus, user);
+      }
+      flash(profile, changed.primary_email_address !== undefined && !user.primaryEmailAddressValidatedAt
+        ? `Profile saved. We sent a confirmation link to ${email.value}.`
+        : "Profile saved.", "ok");
     },
   );
 
   const password = onSubmit(
     h("form", { class: "card", id: "password-form" },
-      h("h3", null, "Change password"),
+      h("h2", null, "Change password"),
       field("Current password", input("old", { type: "password", autocomplete: "current-password", required: true })),
-      field("New password", input("new", { type: "password", autocomplete: "new-password", required: true })),
+      field("New password", input("new", { type: "password", autocomplete: "new-password", required: true }), passwordRulesHint(app.client)),
       field("Repeat new password", input("confirm", { type: "password", autocomplete: "new-password", required: true })),
       field("Log out everywhere else (ends other sessions and deletes API keys)", input("revoke_all_access", { type: "checkbox" })),
       h("button", { type: "submit" }, "Change password")),
@@ -65,4 +76,28 @@ export async function profileView(app: Console, root: HTMLElement): Promise<void
     { ...PASSWORD_ERRORS, "pkg/identityserver:old_password": "old" },
   );
   root.append(profile, password);
+}
+
+/** Whether the address is confirmed, with a button that sends the confirmation mail again. */
+function showEmailStatus(app: Console, slot: HTMLElement, user: User): void {
+  if (user.primaryEmailAddressValidatedAt) {
+    replace(slot, h("p", { class: "ok", "data-validated": "true" }, `✓ Confirmed on ${formatTime(user.primaryEmailAddressValidatedAt)}.`));
+    return;
+  }
+  const message = h("span", { role: "status" });
+  const send = h("button", { type: "button", class: "secondary", onclick: async () => {
+    send.disabled = true;
+    try {
+      const sent = await app.client.emailValidation.requestValidation({ userId: app.userId });
+      message.textContent = `Sent to ${sent.address}. The link is valid until ${sent.expiresAt ? timestampDate(sent.expiresAt).toLocaleString() : "it is used"}.`;
+    } catch (err) {
+      message.textContent = isIdentityError(err) && err.is("pkg/identityserver:validation_request_forbidden")
+        ? `A confirmation e-mail was sent recently. You can ask for another one in ${String(err.attributes.retry_interval ?? "a while")}.`
+        : describe(err);
+    } finally {
+      send.disabled = false;
+    }
+  } }, "Send confirmation e-mail");
+  replace(slot, h("p", { class: "notice", "data-validated": "false" },
+    "This address is not confirmed yet: open the link in the e-mail we sent you. ", send, " ", message));
 }

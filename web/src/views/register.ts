@@ -3,6 +3,7 @@
 import { isIdentityError, State } from "../../../client/index.js";
 import { takeFromQuery, type Clients } from "../app.js";
 import { field, h, input, onSubmit, passwordErrors, replace } from "../dom.js";
+import { passwordRulesHint } from "../password-rules.js";
 import { loginView } from "./login.js";
 
 const REGISTER_ERRORS = {
@@ -20,9 +21,9 @@ export function registerView(clients: Clients, root: HTMLElement, loggedIn: () =
   const form = onSubmit(
     h("form", { class: "card", id: "register-form", "aria-label": "create an account", novalidate: true },
       h("h2", null, "Create an account"),
-      field("User ID", input("user_id", { autocomplete: "username", required: true, autofocus: true }), "Lowercase letters, digits and dashes."),
+      field("User ID", input("user_id", { autocomplete: "username", required: true, autofocus: true }), "2–36 lowercase letters, digits and dashes, starting and ending with a letter or digit."),
       field("E-mail address", input("primary_email_address", { type: "email", autocomplete: "email", required: true })),
-      field("Password", input("password", { type: "password", autocomplete: "new-password", required: true })),
+      field("Password", input("password", { type: "password", autocomplete: "new-password", required: true }), passwordRulesHint(clients.client)),
       field("Name (optional)", input("name", { autocomplete: "name" })),
       field("Invitation token", input("invitation_token", { value: invitation }),
         invitation ? "From your invitation e-mail." : "From an invitation e-mail; not needed where registration is open."),

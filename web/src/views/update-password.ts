@@ -2,6 +2,7 @@
 // session). The temporary-password e-mail's `/oauth/update-password?user=…&current=…` redirects here, prefilled.
 import { takeFromQuery, type Clients } from "../app.js";
 import { field, h, input, onSubmit, passwordErrors, replace } from "../dom.js";
+import { passwordRulesHint } from "../password-rules.js";
 import { loginView } from "./login.js";
 import { backToLogin } from "./register.js";
 
@@ -20,7 +21,7 @@ export function updatePasswordView(clients: Clients, root: HTMLElement, loggedIn
       field("User ID", input("user_id", { autocomplete: "username", required: true, value: user, autofocus: !user })),
       field("Current or temporary password", input("old", { type: "password", autocomplete: "current-password", required: true, value: current }),
         current ? "The temporary password from your e-mail." : undefined),
-      field("New password", input("new", { type: "password", autocomplete: "new-password", required: true, autofocus: Boolean(user) })),
+      field("New password", input("new", { type: "password", autocomplete: "new-password", required: true, autofocus: Boolean(user) }), passwordRulesHint(clients.client)),
       h("button", { type: "submit" }, "Set password")),
     async (data) => {
       const userId = String(data.get("user_id")).trim();
