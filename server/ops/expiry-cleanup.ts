@@ -1,8 +1,8 @@
 // Deletes what has expired (sessions, login tokens, invitations, single sign-on logins, e-mail validation
-// tokens) and forgets expired temporary passwords, on a timer in every instance. Each pass runs under a transaction-scoped advisory lock
-// taken with try-lock: with N instances, a pass that finds another one at work skips, so each expired row is
-// deleted by exactly one pass. Expired records stay visible (sessions are listed with their expiry, as upstream
-// does) for a retention period first. Time comes from the service clock.
+// tokens) and forgets expired temporary passwords, on a timer in every instance. Each pass runs under a
+// transaction-scoped advisory lock taken with try-lock: with N instances, a pass that finds another one at work
+// skips, so each expired row is deleted by exactly one pass. Expired records stay visible (sessions are listed
+// with their expiry, as upstream does) for a retention period first. Time comes from the service clock.
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import type { Database } from "../store/database.js";
