@@ -93,7 +93,7 @@ export function browserLogin(deps: ServiceDeps): BrowserLogin {
       return { id: user.id, userId: user.userId };
     },
     async startBrowserSession(req, userInternalId) {
-      const started = await startSession(db, userInternalId, config.sessions);
+      const started = await startSession(db, userInternalId, config.sessions, deps.clock.now());
       return sessionCookie(started.cookieValue, secureCookie(req));
     },
   };

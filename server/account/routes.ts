@@ -75,7 +75,7 @@ export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void 
     const fields = await readFields(req);
     const token = (fields.token ?? "").trim();
     if (!token) throw errors.missingToken();
-    const outcome = await sessions.consumeLoginToken(db, digestSecret(token), new Date());
+    const outcome = await sessions.consumeLoginToken(db, digestSecret(token), deps.clock.now());
     if ("failure" in outcome) {
       if (outcome.failure === "expired") throw errors.loginTokenExpired();
       if (outcome.failure === "used") throw errors.loginTokenAlreadyUsed();

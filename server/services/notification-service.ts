@@ -86,7 +86,7 @@ export function notificationService(deps: ServiceDeps): ServiceImpl<typeof Notif
 
     async updateStatus(req, ctx) {
       const user = await receiver(req.receiverIds!.userId, ctx);
-      const count = await updateReceivedStatus(db, user.id, req.ids, req.status, new Date());
+      const count = await updateReceivedStatus(db, user.id, req.ids, req.status, deps.clock.now());
       deps.logger.info({ user_id: user.userId, status: req.status, updated: count }, "notification status updated");
       return create(EmptySchema);
     },

@@ -119,7 +119,7 @@ export function userAccess(deps: ServiceDeps): ServiceImpl<typeof UserAccess> {
       const user = await findUser(db, userId);
       if (!user) throw errors.entityNotFound({ entity_type: "user", entity_id: userId });
       const token = randomKey();
-      const now = new Date();
+      const now = deps.clock.now();
       const expiresAt = new Date(now.getTime() + config.loginTokens.ttlMs);
       const emailed = !(admin && req.skipEmail);
       await db.$transaction(async (tx) => {

@@ -32,7 +32,7 @@ export function userInvitationRegistry(deps: ServiceDeps): ServiceImpl<typeof Us
     async send(req, ctx) {
       await requireInviteRights(ctx);
       const email = req.email; // stored as given (e.g. `Name <a@b.c>` passes validation), as upstream
-      const now = new Date();
+      const now = deps.clock.now();
       const row = await db.$transaction(async (tx) => {
         // Whether someone already has this address is not checked, as upstream (spec B.1 Send step 5): such a
         // sign-up fails later on the taken address, and refusing here would tell inviters who is registered.

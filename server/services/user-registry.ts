@@ -76,7 +76,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       // attempts cost as much as successful ones.
       if (!admin) await deps.limits.signUps.require(clientAddressOf(ctx));
 
-      const now = new Date();
+      const now = deps.clock.now();
       const selfRegistered = !admin;
       const approval = config.registration.adminApprovalRequired;
       const data: users.UserWrite = {
@@ -168,7 +168,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
         ctx.responseHeader.append("warning", "Contact info is deprecated and was not updated; use primary_email_address");
       }
 
-      const now = new Date();
+      const now = deps.clock.now();
       const data: Prisma.UserUncheckedUpdateInput = {};
       let attributes: Record<string, string> | undefined;
       const has = (p: string) => paths.includes(p);
@@ -231,7 +231,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       const userId = req.userIds!.userId;
       const secret = randomKey();
       const hash = await hashPassword(secret);
-      const now = new Date();
+      const now = deps.clock.now();
       const target = await users.findUserSecrets(db, userId);
       if (!target) throw errors.userNotFound({ user_id: userId });
       if (await isExternalUser(db, target.id)) throw errors.externalUser(); // they sign in at their provider (B.4)
@@ -277,7 +277,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
         deps.logger.info({ user_id: userId }, "incorrect password on password change");
         throw errors.oldPassword();
       }
-      if (usedTemporary && (!target.temporaryPasswordExpiresAt || target.temporaryPasswordExpiresAt <= new Date())) {
+      if (usedTemporary && (!target.temporaryPasswordExpiresAt || target.temporaryPasswordExpiresAt <= deps.clock.now())) {
         throw errors.temporaryPasswordExpired();
       }
       // After the password check, so only the account holder learns the account is linked (B.4).
@@ -285,7 +285,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       const newHash = await hashPassword(req.new);
       const caller = await callerOrAnonymous(deps, ctx);
       const currentSession = caller?.credential.kind === "session" && caller.credential.user.id === target.id ? caller.credential.session.id : undefined;
-      const now = new Date();
+      const now = deps.clock.now();
       await db.$transaction(async (tx) => {
         // Conditional on the hashes we verified against, so a concurrent change cannot be overwritten blindly.
         const { count } = await tx.user.updateMany({

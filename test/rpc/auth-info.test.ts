@@ -1,5 +1,4 @@
 // EntityAccess.AuthInfo (spec B.18, B.0.2, C.8; scenarios D.9–D.13) through real clients of every protocol.
-import { setTimeout as sleep } from "node:timers/promises";
 import { toBinary } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +6,7 @@ import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
 import { AuthInfoResponseSchema, EntityAccess, type AuthInfoResponse } from "../../gen/ttn/lorawan/v3/identityserver_pb.js";
 import { Right, RightSchema } from "../../gen/ttn/lorawan/v3/rights_pb.js";
 import { UserAccess, UserRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
+import { ManualClock } from "../support/clock.js";
 import { PROTOCOLS, databaseBackends, rpcError, startTestServer, type Protocol, type TestServer } from "../support/server.js";
 import { adminCreatesUser, createUserKey, keyId, registerUser } from "../support/users.js";
 
@@ -29,7 +29,8 @@ const keyAccess = (info: AuthInfoResponse) => {
 for (const backend of databaseBackends()) {
   describe(`AuthInfo on ${backend.name} (default config)`, () => {
     let server: TestServer;
-    beforeAll(async () => { server = await startTestServer(backend); });
+    const clock = new ManualClock();
+    beforeAll(async () => { server = await startTestServer(backend, {}, { clock }); });
     afterAll(async () => { await server?.close(); });
 
     for (const protocol of PROTOCOLS) {
@@ -67,8 +68,9 @@ for (const backend of databaseBackends()) {
     });
 
     it("rejects an expired key (D.12)", async () => {
-      const token = await createUserKey(server, server.adminKey, "admin-user", [Right.USER_INFO], { expiresAt: new Date(Date.now() + 1500) });
-      await sleep(1700);
+      const expiresAt = new Date(Date.now() + 3600_000);
+      const token = await createUserKey(server, server.adminKey, "admin-user", [Right.USER_INFO], { expiresAt });
+      clock.passes(expiresAt);
       const err = await rpcError(server.client(EntityAccess, "grpc-web", token).authInfo({}));
       expect([err.code, err.errorName]).toEqual([Code.Unauthenticated, "pkg/identityserver:api_key_expired"]);
     });
