@@ -1,10 +1,9 @@
-// The operator CLI, spawned as an operator runs it (`tsx server/cli.ts …`), on the embedded database and on
-// PostgreSQL when available; then the server started on the same data proves what the CLI wrote.
-import { execFile } from "node:child_process";
+// The operator CLI on the embedded database and on PostgreSQL when available: run in process (see
+// test/support/cli.ts) and once spawned as an operator runs it; then the server started on the same data proves
+// what the CLI wrote.
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,23 +12,10 @@ import { UserRegistry } from "../gen/ttn/lorawan/v3/user_services_pb.js";
 import { startServer } from "../server/app.js";
 import { loadConfig } from "../server/config.js";
 import { createLogger } from "../server/logger.js";
+import { runCli as cli, spawnCli } from "./support/cli.js";
 import { databaseBackends, type DatabaseBackend } from "./support/databases.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const tsx = path.join(root, "node_modules/.bin/tsx");
 const TOKEN = /^NNSXS\.[A-Z2-7]{39}\.[A-Z2-7]{52}$/;
-
-interface Run { code: number; stdout: string; stderr: string }
-
-function cli(env: Record<string, string>, ...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    // Only what the CLI needs: no DATABASE_URL leaks in from the test environment.
-    const childEnv = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? os.tmpdir(), LOG_LEVEL: "silent", ...env };
-    execFile(tsx, ["server/cli.ts", ...args], { cwd: root, env: childEnv, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
 
 interface Target { name: string; env: Record<string, string>; dispose(): Promise<void> }
 
@@ -58,7 +44,7 @@ for (const [name, makeTarget] of targets) {
     const admin = ["create-admin-user", "--user-id", "ops-admin", "--email", "ops@example.com", "--password", "Ops-Passw0rd"];
 
     it("migrate applies the migrations and exits 0", async () => {
-      const run = await cli(target.env, "migrate");
+      const run = await spawnCli(target.env, "migrate");
       expect(run.stderr).toBe("");
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/applied: |no pending migrations/);
@@ -121,7 +107,7 @@ for (const [name, makeTarget] of targets) {
         expect(users.map((u) => [u.ids?.userId, u.primaryEmailAddress, u.admin])).toEqual([["ops-admin", "ops@example.com", true]]);
 
         if (!target.env.DATABASE_URL) {
-          const locked = await cli(target.env, "migrate");
+          const locked = await spawnCli(target.env, "migrate"); // another process, as the lock is per process
           expect(locked.code).toBe(1);
           expect(locked.stderr).toMatch(/^error: .*in use/);
         }
