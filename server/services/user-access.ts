@@ -9,6 +9,7 @@ import { issueUserApiKey } from "../auth/api-key-issuer.js";
 import { assertRights, isAdminWith, requireUserRights, rightsOnUser } from "../auth/user-rights.js";
 import { describeDuration } from "../domain/durations.js";
 import * as errors from "../domain/error-catalog.js";
+import { fieldPaths } from "../domain/field-paths.js";
 import { USER_POTENTIAL_RIGHTS, Right, intersect, sorted } from "../domain/rights.js";
 import { digestSecret, randomKey } from "../domain/tokens.js";
 import { renderMail } from "../mail/templates.js";
@@ -21,7 +22,7 @@ import { callerOf, callerOrAnonymous, setTotalCount, type ServiceDeps } from "./
 
 /** Upstream allows at most this many unused, unexpired login tokens per user. */
 const MAX_ACTIVE_LOGIN_TOKENS = 5;
-export const API_KEY_PATHS = ["id", "key", "name", "rights", "created_at", "updated_at", "expires_at"];
+export const API_KEY_PATHS: readonly string[] = fieldPaths(APIKeySchema);
 
 export function userAccess(deps: ServiceDeps): ServiceImpl<typeof UserAccess> {
   const { db, config } = deps;
