@@ -47,7 +47,7 @@ export interface AppOptions {
   clock?: Clock;
 }
 
-export async function createApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<App> {
+async function createApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<App> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   let applied: string[];
   try {
@@ -93,6 +93,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     // rpcHandler also reads upstream's field masks and unprefixed enum names. Any (notification data) needs the registry.
     jsonOptions: { useProtoFieldName: true, registry: anyTypes },
   });
+  prepareValidation(rpc.inputs); // compiled now, not on some client's first call
 
   // Tried in order after CORS; whatever none of them answers is an RPC (gRPC, gRPC-Web or Connect).
   const routes: HttpRoute[] = [

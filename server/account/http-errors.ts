@@ -26,7 +26,7 @@ function detailsJson(d: ErrorDetailsShape, correlationId: string): Record<string
   };
 }
 
-export function errorBody(err: ServiceError, correlationId: string): Record<string, unknown> {
+function errorBody(err: ServiceError, correlationId: string): Record<string, unknown> {
   return {
     code: err.code,
     message: err.message,

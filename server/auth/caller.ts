@@ -38,7 +38,7 @@ export interface Caller {
   warnings: string[];
 }
 
-export const ANONYMOUS: Caller = Object.freeze({
+const ANONYMOUS: Caller = Object.freeze({
   credential: { kind: "anonymous" },
   rights: new Set<Right>(),
   universalRights: new Set<Right>(),
@@ -51,7 +51,7 @@ const RESTRICTED_REJECTED = new Set([Right.USER_INFO, Right.USER_DELETE]);
 const RESTRICTED_SUSPENDED = new Set([Right.USER_INFO]);
 
 /** Narrows a user's credential by account state (B.0.2); applied to every credential kind, sessions included. */
-export function restrictByState(user: CallerUser, rights: RightSet): { rights: Set<Right>; warning?: string } {
+function restrictByState(user: CallerUser, rights: RightSet): { rights: Set<Right>; warning?: string } {
   const suffix = user.stateDescription ? `: ${user.stateDescription}` : "";
   switch (user.state) {
     case State.REQUESTED:
@@ -66,7 +66,7 @@ export function restrictByState(user: CallerUser, rights: RightSet): { rights: S
 }
 
 /** Builds the caller of a user-owned credential holding `granted` (unexpanded) rights. */
-export function userCaller(credential: Credential & { user: CallerUser }, granted: Iterable<Right>, adminRightsAll: boolean): Caller {
+function userCaller(credential: Credential & { user: CallerUser }, granted: Iterable<Right>, adminRightsAll: boolean): Caller {
   const user = credential.user;
   const { rights, warning } = restrictByState(user, implied(granted));
   // FLAGGED admins are not admins (upstream); only APPROVED ones are.
@@ -153,7 +153,7 @@ function derivedCaller(entry: CachedCredential<unknown>, adminRightsAll: boolean
 }
 
 /** A trusted cluster service: every _READ and _INFO right on every entity (spec 0.3), never an admin. */
-export const CLUSTER: Caller = Object.freeze({
+const CLUSTER: Caller = Object.freeze({
   credential: { kind: "cluster" },
   rights: ALL_CLUSTER_RIGHTS,
   universalRights: ALL_CLUSTER_RIGHTS,
@@ -162,7 +162,7 @@ export const CLUSTER: Caller = Object.freeze({
 }) as Caller;
 
 /** Compares against every configured key in constant time, so timing tells nothing about which bytes matched. */
-export function clusterKeyMatches(hex: string, keys: readonly Buffer[]): boolean {
+function clusterKeyMatches(hex: string, keys: readonly Buffer[]): boolean {
   if (!/^(?:[0-9a-fA-F]{2})+$/.test(hex)) return false;
   const given = Buffer.from(hex, "hex");
   let matched = false;

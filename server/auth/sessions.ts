@@ -14,7 +14,7 @@ export interface SessionPolicy {
 }
 
 /** When a session ends if not used again: the earlier of the idle deadline and the absolute one. */
-export function sessionDeadline(session: { createdAt: Date; lastSeenAt: Date | null }, policy: SessionPolicy, lastUse?: Date): Date {
+function sessionDeadline(session: { createdAt: Date; lastSeenAt: Date | null }, policy: SessionPolicy, lastUse?: Date): Date {
   const seen = lastUse ?? session.lastSeenAt ?? session.createdAt;
   return new Date(Math.min(session.createdAt.getTime() + policy.maxAgeMs, seen.getTime() + policy.idleTimeoutMs));
 }

@@ -21,7 +21,7 @@ export function isReservedUserId(id: string): boolean {
 
 // The user registry handler's regex, copied verbatim from upstream (spec A.2 check 2). A dot in the domain
 // is not required, so `root@localhost` is valid.
-export const EMAIL_PATTERN =
+const EMAIL_PATTERN =
   /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
 export function isValidEmail(email: string): boolean {

@@ -33,7 +33,7 @@ function startsWith(data: Uint8Array, prefix: number[]): boolean {
 }
 
 /** The image type of `data` by its magic bytes, or undefined when it is not one we accept. */
-export function detectImageType(data: Uint8Array): string | undefined {
+function detectImageType(data: Uint8Array): string | undefined {
   return SIGNATURES.find((s) => s.matches(data))?.type;
 }
 

@@ -9,7 +9,7 @@ const named = RightSchema.values.filter((v) => v.number !== 0).map((v) => ({ nam
 const where = (test: (name: string) => boolean): RightSet => new Set(named.filter((v) => test(v.name)).map((v) => v.right));
 
 export const ALL_RIGHTS = where(() => true);
-export const ALL_USER_RIGHTS = where((n) => n.startsWith("RIGHT_USER_"));
+const ALL_USER_RIGHTS = where((n) => n.startsWith("RIGHT_USER_"));
 const ALL_APPLICATION_RIGHTS = where((n) => n.startsWith("RIGHT_APPLICATION_"));
 const ALL_CLIENT_RIGHTS = where((n) => n.startsWith("RIGHT_CLIENT_"));
 const ALL_GATEWAY_RIGHTS = where((n) => n.startsWith("RIGHT_GATEWAY_"));

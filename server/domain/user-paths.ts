@@ -4,7 +4,7 @@ import * as errors from "./error-catalog.js";
 import { fieldPaths } from "./field-paths.js";
 
 /** Every path of User, nested ones included. */
-export const USER_PATHS: readonly string[] = fieldPaths(UserSchema);
+const USER_PATHS: readonly string[] = fieldPaths(UserSchema);
 
 const READ_FORBIDDEN = new Set(["password", "temporary_password"]);
 const UPDATE_FORBIDDEN = new Set(["password", "password_updated_at"]);

@@ -19,7 +19,7 @@ import { requireAdminWith, setTotalCount, type ServiceDeps } from "./context.js"
 import { ts } from "./user-messages.js";
 
 /** Every path of AuthenticationProvider. */
-export const PROVIDER_PATHS: readonly string[] = fieldPaths(AuthenticationProviderSchema);
+const PROVIDER_PATHS: readonly string[] = fieldPaths(AuthenticationProviderSchema);
 const OIDC_FIELDS = { client_id: "clientId", client_secret: "clientSecret", provider_url: "providerUrl" } as const;
 
 function checkPaths(paths: readonly string[]): void {
@@ -51,7 +51,7 @@ function toConfiguration(message: AuthenticationProvider): providers.ProviderCon
 }
 
 /** The wire message with the fields `paths` selects; the client secret is always blank. */
-export function toProviderMessage(row: providers.ProviderRow, paths: readonly string[]): AuthenticationProvider {
+function toProviderMessage(row: providers.ProviderRow, paths: readonly string[]): AuthenticationProvider {
   const has = (p: string) => paths.includes(p);
   const message = create(AuthenticationProviderSchema, {
     ids: { providerId: row.providerId },

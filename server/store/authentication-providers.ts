@@ -8,7 +8,7 @@ export interface ProviderConfiguration {
   oidc?: { clientId: string; clientSecret: string; providerUrl: string };
 }
 
-export const providerColumns = {
+const providerColumns = {
   id: true, providerId: true, name: true, allowRegistrations: true, configuration: true, createdAt: true, updatedAt: true,
 } satisfies Prisma.AuthenticationProviderSelect;
 

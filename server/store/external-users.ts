@@ -3,7 +3,7 @@ import type { Prisma } from "../../prisma/generated/client.js";
 import type { Db } from "./db.js";
 
 /** A link with the public IDs of both ends, which is all the wire message needs. */
-export const externalUserColumns = {
+const externalUserColumns = {
   externalId: true, createdAt: true, updatedAt: true,
   user: { select: { userId: true } },
   provider: { select: { providerId: true } },

@@ -2,7 +2,7 @@
 import type { Prisma } from "../../prisma/generated/client.js";
 import { isUuid, orderBy, type Db } from "./db.js";
 
-export const sessionColumns = {
+const sessionColumns = {
   id: true, expiresAt: true, lastSeenAt: true, createdAt: true, updatedAt: true,
 } satisfies Prisma.UserSessionSelect;
 

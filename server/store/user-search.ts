@@ -68,7 +68,7 @@ function orderOf(order: string): { column: string; by: (t: string) => Prisma.Sql
  * Upstream counts every match, which on a million users costs hundreds of milliseconds for a common first name;
  * even counting to 10,000 reads thousands of scattered table pages.
  */
-export const EXACT_COUNT_LIMIT = 1_000;
+const EXACT_COUNT_LIMIT = 1_000;
 
 /**
  * The page of matching internal IDs and the number of matches. The planner cannot estimate substring and full-text

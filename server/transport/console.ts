@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
 type Res = http.ServerResponse | http2.Http2ServerResponse;
 
-export const CONSOLE_PREFIX = "/console";
+const CONSOLE_PREFIX = "/console";
 export const CONSOLE_DIR = fileURLToPath(new URL("../../web/dist/", import.meta.url));
 
 const CONTENT_TYPES: Record<string, string> = {

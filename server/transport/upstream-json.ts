@@ -16,7 +16,7 @@ const camelPath = (path: string) => path.trim().replace(/_([a-z0-9])/g, (_, c: s
 
 function fieldMask(value: Json): Json {
   const paths = isObject(value) && Array.isArray(value.paths) ? value.paths : typeof value === "string" ? value.split(",") : undefined;
-  if (!paths || !paths.every((p) => typeof p === "string")) return value; // not ours to fix: let the parser say what is wrong
+  if (!paths?.every((p) => typeof p === "string")) return value; // not ours to fix: let the parser say what is wrong
   return (paths as string[]).filter((p) => p.trim()).map(camelPath).join(",");
 }
 

@@ -7,7 +7,7 @@ import { Right, RightSchema } from "../../gen/ttn/lorawan/v3/rights_pb.js";
 import { UserAccess } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
 import { ManualClock } from "../support/clock.js";
 import { databaseBackends, rpcError, startTestServer, type Protocol, type TestServer } from "../support/server.js";
-import { adminCreatesUser, createUserKey, keyId, registerUser } from "../support/users.js";
+import { createUserKey, keyId, registerUser } from "../support/users.js";
 
 const ALL_USER_RIGHTS = RightSchema.values.filter((v) => v.name.startsWith("RIGHT_USER_")).map((v) => v.number as Right);
 const byNumber = (rights: Right[]) => [...rights].sort((a, b) => a - b);
