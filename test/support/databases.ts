@@ -1,6 +1,6 @@
 // The backends every store test runs on: embedded PGlite always, PostgreSQL when TEST_DATABASE_URL is set
 // (one shared test suite for all backends, as upstream does).
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createHash, randomUUID } from "node:crypto";
@@ -37,6 +37,8 @@ export function databaseBackends(): DatabaseBackend[] {
 }
 
 const DEFAULT_MIGRATIONS = "prisma/migrations";
+/** The pinned PGlite version (its data directory format can change between versions). */
+const PGLITE_VERSION: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).dependencies["@electric-sql/pglite"];
 /** Databases made from a migrated template: the default migrations, applied. */
 const fromTemplate = (options: CreateOptions = {}) => options.migrate !== false && (options.migrationsDir ?? DEFAULT_MIGRATIONS) === DEFAULT_MIGRATIONS;
 
@@ -47,27 +49,39 @@ async function prepare(db: Database, options: CreateOptions = {}) {
 const closeQuietly = (db: Database) => db.close().catch(() => {}); // tests may have closed it already
 
 // PGlite's first start runs initdb (~7 s) and migrating takes seconds more; copying a data directory that has
-// both takes well under a second. One empty and one migrated template per test process.
+// both takes well under a second. The templates live in the temporary directory under a name that changes with
+// the PGlite version and the migrations, so every test process (and the next run) reuses them.
 const embeddedTemplates = new Map<boolean, Promise<string>>();
 function embeddedTemplate(migrated: boolean): Promise<string> {
   let template = embeddedTemplates.get(migrated);
   if (!template) {
     template = (async () => {
-      const dataDir = mkdtempSync(path.join(os.tmpdir(), "ttnid-pglite-template-"));
-      process.once("exit", () => rmSync(dataDir, { recursive: true, force: true }));
-      if (migrated) {
-        cpSync(await embeddedTemplate(false), embeddedDir(dataDir), { recursive: true });
-        const db = await openDatabase({ dataDir });
-        try {
-          await migrate(db, DEFAULT_MIGRATIONS);
-        } finally {
-          await db.close();
+      const digest = createHash("sha256").update(PGLITE_VERSION);
+      if (migrated) for (const m of readMigrations(DEFAULT_MIGRATIONS)) digest.update(`${m.name}:${m.checksum}\n`);
+      const dir = path.join(os.tmpdir(), `ttnid-pglite-template-${migrated ? "migrated" : "empty"}-${digest.digest("hex").slice(0, 16)}`);
+      if (existsSync(dir)) return dir;
+      // Built aside and renamed into place: a directory under the final name is always complete.
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), "ttnid-pglite-building-"));
+      try {
+        if (migrated) {
+          cpSync(await embeddedTemplate(false), embeddedDir(dataDir), { recursive: true });
+          const db = await openDatabase({ dataDir });
+          try {
+            await migrate(db, DEFAULT_MIGRATIONS);
+          } finally {
+            await db.close();
+          }
+        } else {
+          const pglite = await PGlite.create(embeddedDir(dataDir));
+          await pglite.close();
         }
-      } else {
-        const pglite = await PGlite.create(embeddedDir(dataDir));
-        await pglite.close();
+        renameSync(embeddedDir(dataDir), dir);
+      } catch (err) {
+        if (!existsSync(dir)) throw err; // another process finished first: use its copy
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
       }
-      return embeddedDir(dataDir);
+      return dir;
     })();
     embeddedTemplates.set(migrated, template);
   }
