@@ -1,4 +1,4 @@
-// Account-app errors on HTTP: the status per spec 0.2 and upstream's JSON shape
+// Account-app errors on HTTP: the status and upstream's JSON shape
 // `{code, message, details: [ErrorDetails]}`, so web clients parse them like REST gateway errors.
 import type http from "node:http";
 import type http2 from "node:http2";

@@ -1,4 +1,4 @@
-// The account app's JSON API (spec C.2–C.5), same paths and bodies as upstream's `/oauth/api/*`: password and
+// The account app's JSON API, same paths and bodies as upstream's `/oauth/api/*`: password and
 // token login start a session and set its cookie, logout ends it, `me` describes it.
 import type http from "node:http";
 import type http2 from "node:http2";

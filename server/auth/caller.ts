@@ -1,5 +1,5 @@
 // Who is calling: the credential of a request resolved into rights, once per request and only when a
-// handler asks. The rules are upstream's (spec B.0.2, C.1, C.3, C.8) with its recommended fixes.
+// handler asks. The rules are upstream's with its recommended fixes.
 import { timingSafeEqual } from "node:crypto";
 import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
 import * as errors from "../domain/error-catalog.js";
@@ -50,7 +50,7 @@ const RESTRICTED_PENDING = new Set([Right.USER_INFO, Right.USER_SETTINGS_BASIC, 
 const RESTRICTED_REJECTED = new Set([Right.USER_INFO, Right.USER_DELETE]);
 const RESTRICTED_SUSPENDED = new Set([Right.USER_INFO]);
 
-/** Narrows a user's credential by account state (B.0.2); applied to every credential kind, sessions included. */
+/** Narrows a user's credential by account state; applied to every credential kind, sessions included. */
 function restrictByState(user: CallerUser, rights: RightSet): { rights: Set<Right>; warning?: string } {
   const suffix = user.stateDescription ? `: ${user.stateDescription}` : "";
   switch (user.state) {
@@ -121,7 +121,7 @@ async function resolveApiKey(credentials: Credentials, id: string, secret: strin
   const entry = await credentials.apiKey(id);
   if (!entry) throw errors.apiKeyNotFoundForAuth();
   const row = entry.row;
-  // Secret, expiry, then owner (C.3): a key whose owner is soft-deleted does not exist for authentication.
+  // Secret, expiry, then owner: a key whose owner is soft-deleted does not exist for authentication.
   if (!secretMatches(row.secretHash, secret)) throw errors.invalidAuthorization();
   if (row.expiresAt && row.expiresAt <= (options.now ?? new Date())) throw errors.apiKeyExpired();
   if (!row.user || row.user.deletedAt) throw errors.apiKeyNotFoundForAuth();
@@ -131,7 +131,7 @@ async function resolveApiKey(credentials: Credentials, id: string, secret: strin
   });
 }
 
-/** A session acts with all of its user's rights (spec C.7), narrowed by the user's state like any credential. */
+/** A session acts with all of its user's rights, narrowed by the user's state like any credential. */
 async function resolveSession(credentials: Credentials, id: string, secret: string, options: ResolveOptions): Promise<Caller> {
   const entry = await verifySession(credentials, id, secret, options.sessions, options.now);
   return derivedCaller(entry, options.adminRightsAll, () => {
@@ -152,7 +152,7 @@ function derivedCaller(entry: CachedCredential<unknown>, adminRightsAll: boolean
   return caller;
 }
 
-/** A trusted cluster service: every _READ and _INFO right on every entity (spec 0.3), never an admin. */
+/** A trusted cluster service: every _READ and _INFO right on every entity, never an admin. */
 const CLUSTER: Caller = Object.freeze({
   credential: { kind: "cluster" },
   rights: ALL_CLUSTER_RIGHTS,
@@ -175,7 +175,7 @@ function clusterKeyMatches(hex: string, keys: readonly Buffer[]): boolean {
 
 /**
  * Operations for trusted services only (NotificationService.Create): the request must carry one of our
- * cluster keys; anything else is refused with upstream's cluster errors (spec B.3.1).
+ * cluster keys; anything else is refused with upstream's cluster errors.
  */
 export function requireClusterKey(authorization: string | null, keys: readonly Buffer[]): Caller {
   if (!authorization) throw errors.noClusterKey();

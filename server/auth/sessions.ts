@@ -1,4 +1,4 @@
-// Browser sessions (spec C.1, C.3, C.7): started by a login, carried in the `_session` cookie or as an
+// Browser sessions: started by a login, carried in the `_session` cookie or as an
 // `ONZW4.<session_id>.<secret>` bearer token, ended by logout, deletion, or idle and absolute lifetimes.
 import * as errors from "../domain/error-catalog.js";
 import { digestSecret, joinToken, randomKey, secretMatches } from "../domain/tokens.js";
@@ -49,7 +49,7 @@ export const cookieBearer = (value: string): string | undefined => {
 };
 
 /**
- * Verifies a session credential (C.7 order: exists → secret → expiry → owner). Use slides the idle deadline;
+ * Verifies a session credential (order: exists → secret → expiry → owner). Use slides the idle deadline;
  * the write happens at most once per SLIDE_STEP, so most requests cost no write (and, cached, no read).
  */
 export async function verifySession(

@@ -1,4 +1,4 @@
-// Identifier and e-mail rules shared by validation and the registry (spec A.1, A.2, B.0.6).
+// Identifier and e-mail rules shared by validation and the registry.
 import { loadWordList } from "./word-lists.js";
 
 /** User IDs (`ID2`): 2–36 chars of lowercase letters/digits with single hyphens between them. */
@@ -19,7 +19,7 @@ export function isReservedUserId(id: string): boolean {
   return reservedIds.has(id);
 }
 
-// The user registry handler's regex, copied verbatim from upstream (spec A.2 check 2). A dot in the domain
+// The user registry handler's regex, copied verbatim from upstream. A dot in the domain
 // is not required, so `root@localhost` is valid.
 const EMAIL_PATTERN =
   /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;

@@ -63,8 +63,8 @@ function headerSafe(text: string): string {
 }
 
 /**
- * An `authorization` header wins; without one, the `_session` cookie stands in for a session bearer token
- * (spec C.7), but only for requests the browser shows to come from our own or an allowed origin (CSRF).
+ * An `authorization` header wins; without one, the `_session` cookie stands in for a session bearer token,
+ * but only for requests the browser shows to come from our own or an allowed origin (CSRF).
  */
 async function resolveRequest(deps: ServiceDeps, ctx: HandlerContext): Promise<Caller> {
   const options = { adminRightsAll: deps.config.adminRightsAll, sessions: deps.config.sessions, clusterKeys: deps.config.clusterKeys, now: deps.clock.now() };
@@ -99,8 +99,8 @@ export function setTotalCount(ctx: HandlerContext, total: number): void {
 }
 
 /**
- * Admin-only calls (List, Purge, the tti registries): a bad or missing credential is just "not an admin" (B.0.1),
- * and an admin's credential must also hold `right` (C.8 recommendation).
+ * Admin-only calls (List, Purge, the tti registries): a bad or missing credential is just "not an admin",
+ * and an admin's credential must also hold `right`.
  */
 export async function requireAdminWith(
   deps: ServiceDeps, ctx: HandlerContext, right: Right, refusal: () => Error = () => errors.permissionDenied(),

@@ -1,4 +1,4 @@
-// ttn.lorawan.v3.NotificationService (spec B.3): Create for trusted cluster services, List and UpdateStatus
+// ttn.lorawan.v3.NotificationService: Create for trusted cluster services, List and UpdateStatus
 // for the receiving user, admins and cluster services.
 import { create } from "@bufbuild/protobuf";
 import { anyUnpack, AnySchema, EmptySchema, type Any } from "@bufbuild/protobuf/wkt";

@@ -1,4 +1,4 @@
-// ttn.lorawan.v3.UserAccess (spec B.10–B.16): the caller's rights on a user, the user's API keys, login tokens.
+// ttn.lorawan.v3.UserAccess: the caller's rights on a user, the user's API keys, login tokens.
 import { create } from "@bufbuild/protobuf";
 import { EmptySchema, timestampDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
@@ -115,7 +115,7 @@ export function userAccess(deps: ServiceDeps): ServiceImpl<typeof UserAccess> {
       if (!config.loginTokens.enabled) throw errors.loginTokensDisabled();
       const userId = req.userIds!.userId;
       const caller = await callerOrAnonymous(deps, ctx);
-      // Skipping the e-mail and receiving the token need the admin-field right too (C.8).
+      // Skipping the e-mail and receiving the token need the admin-field right too.
       const admin = caller ? isAdminWith(caller, Right.USER_SETTINGS_BASIC) : false;
       const user = await findUser(db, userId);
       if (!user) throw errors.entityNotFound({ entity_type: "user", entity_id: userId });

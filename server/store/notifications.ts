@@ -1,4 +1,4 @@
-// Notifications and their per-user receiver rows (spec B.3 storage).
+// Notifications and their per-user receiver rows.
 import type { Prisma } from "../../prisma/generated/client.js";
 import { isUuid, type Db } from "./db.js";
 

@@ -1,4 +1,4 @@
-// Upstream's JSON dialect on input (spec 0.5). JSON clients of The Things Stack send field masks as objects
+// Upstream's JSON dialect on input. JSON clients of The Things Stack send field masks as objects
 // (`{"paths": ["primary_email_address"]}`) with snake_case paths, and enum values with or without their prefix
 // (`"USER_INFO"` for `RIGHT_USER_INFO`). Protobuf's canonical JSON, which Connect parses, wants a comma-separated
 // lowerCamelCase string and full enum names; this rewrites the first into the second before Connect parses.

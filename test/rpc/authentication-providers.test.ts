@@ -1,4 +1,4 @@
-// AuthenticationProviderRegistry (spec A.4 context, B.4): admin-only provider CRUD through real clients on every
+// AuthenticationProviderRegistry: admin-only provider CRUD through real clients on every
 // backend, rotating protocols; and the operator's `create-auth-provider` CLI, proven by a server on its data.
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
