@@ -8,7 +8,7 @@ export const ENTITY_ID_PATTERN = /^[a-z0-9](?:[-]?[a-z0-9]){2,}$/;
 export const MAX_ID_LENGTH = 36;
 
 export function isValidUserId(id: string): boolean {
-  // The pattern only allows ASCII, so string length equals the code-point count the spec talks about.
+  // The pattern only allows ASCII, so string length equals the code-point count upstream limits.
   return id.length <= MAX_ID_LENGTH && USER_ID_PATTERN.test(id);
 }
 

@@ -127,7 +127,7 @@ export function userAccess(deps: ServiceDeps): ServiceImpl<typeof UserAccess> {
         await lockUser(tx, user.id); // parallel requests take turns, so the cap holds
         const active = await tx.loginToken.count({ where: { userId: user.id, used: false, expiresAt: { gt: now } } });
         if (active >= MAX_ACTIVE_LOGIN_TOKENS) throw errors.loginTokensStillValid();
-        // Only a digest is stored (upstream keeps the token in plain text; the spec recommends a hash).
+        // Only a digest is stored (upstream keeps the token in plain text).
         await tx.loginToken.create({ data: { userId: user.id, tokenHash: digestSecret(token), expiresAt } });
         if (emailed) {
           await deps.mail.enqueue("login_token", renderMail("login_token", user.primaryEmailAddress, {
