@@ -24,13 +24,18 @@ export interface CreateOptions {
   migrationsDir?: string;
 }
 
+/** A migrated database nobody has open yet: for a server, which opens its own (PGlite allows one opener). */
+export type UnopenedDatabase = Omit<TestDatabase, "db">;
+
 export interface DatabaseBackend {
   name: "embedded" | "postgres";
   create(options?: CreateOptions): Promise<TestDatabase>;
+  /** Like create(), without opening it here (opening PGlite costs most of a second). */
+  createUnopened?(): Promise<UnopenedDatabase>;
 }
 
 export function databaseBackends(): DatabaseBackend[] {
-  const backends: DatabaseBackend[] = [{ name: "embedded", create: createEmbedded }];
+  const backends: DatabaseBackend[] = [{ name: "embedded", create: createEmbedded, createUnopened: createEmbeddedUnopened }];
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (adminUrl) backends.push({ name: "postgres", create: (o) => createPostgres(adminUrl, o) });
   return backends;
@@ -86,6 +91,12 @@ function embeddedTemplate(migrated: boolean): Promise<string> {
     embeddedTemplates.set(migrated, template);
   }
   return template;
+}
+
+async function createEmbeddedUnopened(): Promise<UnopenedDatabase> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "ttnid-test-"));
+  cpSync(await embeddedTemplate(true), embeddedDir(dataDir), { recursive: true });
+  return { dataDir, async dispose() { rmSync(dataDir, { recursive: true, force: true }); } };
 }
 
 async function createEmbedded(options?: CreateOptions): Promise<TestDatabase> {
