@@ -1,9 +1,6 @@
 // The operator CLI on the embedded database and on PostgreSQL when available: run in process (see
 // test/support/cli.ts) and once spawned as an operator runs it; then the server started on the same data proves
 // what the CLI wrote.
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,20 +16,15 @@ const TOKEN = /^NNSXS\.[A-Z2-7]{39}\.[A-Z2-7]{52}$/;
 
 interface Target { name: string; env: Record<string, string>; dispose(): Promise<void> }
 
-async function embeddedTarget(): Promise<Target> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "ttnid-cli-"));
-  return { name: "embedded", env: { DATA_DIR: dataDir }, async dispose() { rmSync(dataDir, { recursive: true, force: true }); } };
-}
-
-async function postgresTarget(backend: DatabaseBackend): Promise<Target> {
-  const database = await backend.create({ migrate: false }); // an empty database: the CLI migrates it
+/** An empty database (initialized, no tables): the CLI migrates it. */
+async function emptyTarget(backend: DatabaseBackend): Promise<Target> {
+  const database = await backend.create({ migrate: false });
   await database.db.close();
-  return { name: "postgres", env: { DATA_DIR: database.dataDir, DATABASE_URL: database.url! }, dispose: () => database.dispose() };
+  const env: Record<string, string> = { DATA_DIR: database.dataDir, ...(database.url ? { DATABASE_URL: database.url } : {}) };
+  return { name: backend.name, env, dispose: () => database.dispose() };
 }
 
-const targets: [string, () => Promise<Target>][] = [["embedded", embeddedTarget]];
-const postgres = databaseBackends().find((b) => b.name === "postgres");
-if (postgres) targets.push(["postgres", () => postgresTarget(postgres)]);
+const targets: [string, () => Promise<Target>][] = databaseBackends().map((b) => [b.name, () => emptyTarget(b)]);
 
 for (const [name, makeTarget] of targets) {
   describe(`operator CLI on ${name}`, { timeout: 90_000 }, () => {
