@@ -55,7 +55,7 @@ export interface AppOptions {
   clock?: Clock;
 }
 
-export async function createApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<App> {
+async function createApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<App> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const migrations = readMigrations("prisma/migrations");
   let behind: string[] = [];
@@ -123,6 +123,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     // rpcHandler also reads upstream's field masks and unprefixed enum names. Any (notification data) needs the registry.
     jsonOptions: { useProtoFieldName: true, registry: anyTypes },
   });
+  prepareValidation(rpc.inputs); // compiled now, not on some client's first call
 
   // Tried in order after CORS; whatever none of them answers is an RPC (gRPC, gRPC-Web or Connect).
   const routes: HttpRoute[] = [

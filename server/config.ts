@@ -156,7 +156,7 @@ const duration = (raw: string): number => {
  * setTimeout's longest delay (about 24.8 days): a longer one fires after 1 ms instead, which would turn the mail
  * worker's idle poll into a busy loop. Every duration that reaches a timer is bounded by it.
  */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const timerDuration = (raw: string): number => {
   const ms = duration(raw);

@@ -184,7 +184,7 @@ export const COMMANDS: Record<string, Command> = {
   },
 };
 
-export const USAGE = `usage: npm run cli -- <command> [options]   (npm run cli -- <command> --help: its options)
+const USAGE = `usage: npm run cli -- <command> [options]   (npm run cli -- <command> --help: its options)
 
 commands:
 ${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(22)}${c.summary}`).join("\n")}`;

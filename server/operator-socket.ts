@@ -14,7 +14,7 @@ import { migrate } from "./store/migrate.js";
 const MAX_REQUEST_BYTES = 64 * 1024;
 const REQUEST_TIMEOUT_MS = 10_000;
 
-export const operatorSocketPath = (dataDir: string): string => path.join(path.resolve(dataDir), "operator.sock");
+const operatorSocketPath = (dataDir: string): string => path.join(path.resolve(dataDir), "operator.sock");
 
 export interface OperatorReply {
   code: number;

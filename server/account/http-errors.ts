@@ -1,4 +1,4 @@
-// Account-app errors on HTTP: the status per spec 0.2 and upstream's JSON shape
+// Account-app errors on HTTP: the status and upstream's JSON shape
 // `{code, message, details: [ErrorDetails]}`, so web clients parse them like REST gateway errors.
 import type http from "node:http";
 import type http2 from "node:http2";
@@ -26,7 +26,7 @@ function detailsJson(d: ErrorDetailsShape, correlationId: string): Record<string
   };
 }
 
-export function errorBody(err: ServiceError, correlationId: string): Record<string, unknown> {
+function errorBody(err: ServiceError, correlationId: string): Record<string, unknown> {
   return {
     code: err.code,
     message: err.message,

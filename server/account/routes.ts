@@ -1,4 +1,4 @@
-// The account app's JSON API (spec C.2–C.5), same paths and bodies as upstream's `/oauth/api/*`: password and
+// The account app's JSON API, same paths and bodies as upstream's `/oauth/api/*`: password and
 // token login start a session and set its cookie, logout ends it, `me` describes it. Beyond upstream, for the
 // console: `sessions` lists the user's sessions with browser and address, `sessions/end-others` ends all but this one, `admin/state-history` shows an admin a user's state changes.
 import type http from "node:http";
@@ -78,7 +78,7 @@ export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void 
     const fields = await readFields(req);
     const token = (fields.token ?? "").trim();
     if (!token) throw errors.missingToken();
-    const outcome = await sessions.consumeLoginToken(db, digestSecret(token), new Date());
+    const outcome = await sessions.consumeLoginToken(db, digestSecret(token), deps.clock.now());
     if ("failure" in outcome) {
       if (outcome.failure === "expired") throw errors.loginTokenExpired();
       if (outcome.failure === "used") throw errors.loginTokenAlreadyUsed();

@@ -1,5 +1,5 @@
 // Who is calling: the credential of a request resolved into rights, once per request and only when a
-// handler asks. The rules are upstream's (spec B.0.2, C.1, C.3, C.8) with its recommended fixes.
+// handler asks. The rules are upstream's with its recommended fixes.
 import { timingSafeEqual } from "node:crypto";
 import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
 import * as errors from "../domain/error-catalog.js";
@@ -40,7 +40,7 @@ export interface Caller {
   warnings: string[];
 }
 
-export const ANONYMOUS: Caller = Object.freeze({
+const ANONYMOUS: Caller = Object.freeze({
   credential: { kind: "anonymous" },
   rights: new Set<Right>(),
   universalRights: new Set<Right>(),
@@ -53,11 +53,11 @@ const RESTRICTED_REJECTED = new Set([Right.USER_INFO, Right.USER_DELETE]);
 const RESTRICTED_SUSPENDED = new Set([Right.USER_INFO]);
 
 /**
- * Narrows a user's credential by account state (B.0.2); applied to every credential kind, sessions included.
+ * Narrows a user's credential by account state; applied to every credential kind, sessions included.
  * With EMAIL_VALIDATION_REQUIRED an unvalidated address narrows it like a pending account (upstream
  * pkg/identityserver/entity_access.go): the profile, basic settings (to fix the address) and deleting the account.
  */
-export function restrictByState(user: CallerUser, rights: RightSet, emailValidationRequired = false): { rights: Set<Right>; warning?: string } {
+function restrictByState(user: CallerUser, rights: RightSet, emailValidationRequired = false): { rights: Set<Right>; warning?: string } {
   if (emailValidationRequired && user.primaryEmailAddressValidatedAt === null) {
     const narrowed = restrictByState(user, intersect(rights, RESTRICTED_PENDING));
     return { rights: narrowed.rights, warning: narrowed.warning ?? "Restricted rights until email address validated" };
@@ -76,7 +76,7 @@ export function restrictByState(user: CallerUser, rights: RightSet, emailValidat
 }
 
 /** Builds the caller of a user-owned credential holding `granted` (unexpanded) rights. */
-export function userCaller(
+function userCaller(
   credential: Credential & { user: CallerUser }, granted: Iterable<Right>, adminRightsAll: boolean, emailValidationRequired = false,
 ): Caller {
   const user = credential.user;
@@ -135,7 +135,7 @@ async function resolveApiKey(credentials: Credentials, id: string, secret: strin
   const entry = await credentials.apiKey(id);
   if (!entry) throw errors.apiKeyNotFoundForAuth();
   const row = entry.row;
-  // Secret, expiry, then owner (C.3): a key whose owner is soft-deleted does not exist for authentication.
+  // Secret, expiry, then owner: a key whose owner is soft-deleted does not exist for authentication.
   if (!secretMatches(row.secretHash, secret)) throw errors.invalidAuthorization();
   if (row.expiresAt && row.expiresAt <= (options.now ?? new Date())) throw errors.apiKeyExpired();
   if (!row.user || row.user.deletedAt) throw errors.apiKeyNotFoundForAuth();
@@ -145,7 +145,7 @@ async function resolveApiKey(credentials: Credentials, id: string, secret: strin
   });
 }
 
-/** A session acts with all of its user's rights (spec C.7), narrowed by the user's state like any credential. */
+/** A session acts with all of its user's rights, narrowed by the user's state like any credential. */
 async function resolveSession(credentials: Credentials, id: string, secret: string, options: ResolveOptions): Promise<Caller> {
   const entry = await verifySession(credentials, id, secret, options.sessions, options.now);
   return derivedCaller(entry, options, () => {
@@ -167,8 +167,8 @@ function derivedCaller(entry: CachedCredential<unknown>, options: ResolveOptions
   return caller;
 }
 
-/** A trusted cluster service: every _READ and _INFO right on every entity (spec 0.3), never an admin. */
-export const CLUSTER: Caller = Object.freeze({
+/** A trusted cluster service: every _READ and _INFO right on every entity, never an admin. */
+const CLUSTER: Caller = Object.freeze({
   credential: { kind: "cluster" },
   rights: ALL_CLUSTER_RIGHTS,
   universalRights: ALL_CLUSTER_RIGHTS,
@@ -177,7 +177,7 @@ export const CLUSTER: Caller = Object.freeze({
 }) as Caller;
 
 /** Compares against every configured key in constant time, so timing tells nothing about which bytes matched. */
-export function clusterKeyMatches(hex: string, keys: readonly Buffer[]): boolean {
+function clusterKeyMatches(hex: string, keys: readonly Buffer[]): boolean {
   if (!/^(?:[0-9a-fA-F]{2})+$/.test(hex)) return false;
   const given = Buffer.from(hex, "hex");
   let matched = false;
@@ -190,7 +190,7 @@ export function clusterKeyMatches(hex: string, keys: readonly Buffer[]): boolean
 
 /**
  * Operations for trusted services only (NotificationService.Create): the request must carry one of our
- * cluster keys; anything else is refused with upstream's cluster errors (spec B.3.1).
+ * cluster keys; anything else is refused with upstream's cluster errors.
  */
 export function requireClusterKey(authorization: string | null, keys: readonly Buffer[]): Caller {
   if (!authorization) throw errors.noClusterKey();

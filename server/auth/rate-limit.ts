@@ -30,7 +30,7 @@ export interface LimitHit {
 const retrySeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /** `pkg/ratelimit:rate_limit_exceeded` (8) as upstream names it, plus when to retry (seconds). */
-export function limitError(counter: Counter, retryAfterMs: number) {
+function limitError(counter: Counter, retryAfterMs: number) {
   return errors.rateLimitExceeded({ key: counter.spec.name, rate: counter.spec.points, retry_after: retrySeconds(retryAfterMs) });
 }
 
@@ -54,7 +54,7 @@ export interface AttemptKeys {
  * account: the owner, from another address, keeps logging in until the per-user ceiling, which takes many
  * addresses to reach. A successful check forgets the user-and-address failures and does not count otherwise.
  */
-export class PasswordAttempts {
+class PasswordAttempts {
   constructor(
     private readonly counters: { userAddress: Counter; user: Counter; address: Counter },
     private readonly report: (hit: LimitHit) => void = () => {},

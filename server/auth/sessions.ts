@@ -1,4 +1,4 @@
-// Browser sessions (spec C.1, C.3, C.7): started by a login, carried in the `_session` cookie or as an
+// Browser sessions: started by a login, carried in the `_session` cookie or as an
 // `ONZW4.<session_id>.<secret>` bearer token, ended by logout, deletion, or idle and absolute lifetimes.
 import * as errors from "../domain/error-catalog.js";
 import { digestSecret, joinToken, randomKey, secretMatches } from "../domain/tokens.js";
@@ -14,7 +14,7 @@ export interface SessionPolicy {
 }
 
 /** When a session ends if not used again: the earlier of the idle deadline and the absolute one. */
-export function sessionDeadline(session: { createdAt: Date; lastSeenAt: Date | null }, policy: SessionPolicy, lastUse?: Date): Date {
+function sessionDeadline(session: { createdAt: Date; lastSeenAt: Date | null }, policy: SessionPolicy, lastUse?: Date): Date {
   const seen = lastUse ?? session.lastSeenAt ?? session.createdAt;
   return new Date(Math.min(session.createdAt.getTime() + policy.maxAgeMs, seen.getTime() + policy.idleTimeoutMs));
 }
@@ -57,7 +57,7 @@ export const cookieBearer = (value: string): string | undefined => {
 };
 
 /**
- * Verifies a session credential (C.7 order: exists → secret → expiry → owner). Use slides the idle deadline;
+ * Verifies a session credential (order: exists → secret → expiry → owner). Use slides the idle deadline;
  * the write happens at most once per SLIDE_STEP, so most requests cost no write (and, cached, no read).
  */
 export async function verifySession(

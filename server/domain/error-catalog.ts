@@ -218,7 +218,6 @@ export const validationRequestForbidden = defineError(
   Code.PermissionDenied,
   "validation request forbidden because it was already sent, wait `{retry_interval}` before retrying",
 );
-export const validationAlreadySent = defineError(STORE, "validation_already_sent", Code.AlreadyExists, "validation already sent");
 export const validationTokenNotFound = defineError(STORE, "validation_token_not_found", Code.NotFound, "validation token not found");
 export const validationTokenExpired = defineError(STORE, "validation_token_expired", Code.FailedPrecondition, "validation token expired");
 export const validationTokenAlreadyUsed = defineError(STORE, "validation_token_already_used", Code.FailedPrecondition, "validation token already used");

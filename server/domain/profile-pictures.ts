@@ -1,4 +1,4 @@
-// Profile pictures (spec A.3, B.1 step 7, B.4 step 9, B.0.4). Upstream decodes an embedded picture, crops and
+// Profile pictures. Upstream decodes an embedded picture, crops and
 // re-encodes it and stores it with thumbnails in a bucket, and keeps only `sizes` URLs on the user. We cannot
 // decode images here (no native image library), so we keep the visible shape without re-encoding: we accept only
 // raster types recognised by their magic bytes, store the bytes as they are, and keep one relative size-0 path
@@ -33,7 +33,7 @@ function startsWith(data: Uint8Array, prefix: number[]): boolean {
 }
 
 /** The image type of `data` by its magic bytes, or undefined when it is not one we accept. */
-export function detectImageType(data: Uint8Array): string | undefined {
+function detectImageType(data: Uint8Array): string | undefined {
   return SIGNATURES.find((s) => s.matches(data))?.type;
 }
 

@@ -9,7 +9,7 @@ const named = RightSchema.values.filter((v) => v.number !== 0).map((v) => ({ nam
 const where = (test: (name: string) => boolean): RightSet => new Set(named.filter((v) => test(v.name)).map((v) => v.right));
 
 export const ALL_RIGHTS = where(() => true);
-export const ALL_USER_RIGHTS = where((n) => n.startsWith("RIGHT_USER_"));
+const ALL_USER_RIGHTS = where((n) => n.startsWith("RIGHT_USER_"));
 const ALL_APPLICATION_RIGHTS = where((n) => n.startsWith("RIGHT_APPLICATION_"));
 const ALL_CLIENT_RIGHTS = where((n) => n.startsWith("RIGHT_CLIENT_"));
 const ALL_GATEWAY_RIGHTS = where((n) => n.startsWith("RIGHT_GATEWAY_"));
@@ -17,7 +17,7 @@ const ALL_ORGANIZATION_RIGHTS = where((n) => n.startsWith("RIGHT_ORGANIZATION_")
 /** What an admin holds universally, unless ADMIN_RIGHTS_ALL: no key management, no pseudo-rights. */
 export const ALL_ADMIN_RIGHTS = where((n) => !n.endsWith("_KEYS") && !n.endsWith("_ALL"));
 export const ALL_CLUSTER_RIGHTS = where((n) => n.endsWith("_READ") || n.endsWith("_INFO"));
-/** Rights that can exist on a user (B.0.3): entity, organization and user rights, never RIGHT_ALL/SEND_INVITES. */
+/** Rights that can exist on a user: entity, organization and user rights, never RIGHT_ALL/SEND_INVITES. */
 export const USER_POTENTIAL_RIGHTS = union(
   ALL_APPLICATION_RIGHTS, ALL_CLIENT_RIGHTS, ALL_GATEWAY_RIGHTS, ALL_ORGANIZATION_RIGHTS, ALL_USER_RIGHTS,
 );

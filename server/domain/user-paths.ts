@@ -1,21 +1,10 @@
-// Field-mask rules for User (spec A.9, B.0.4, B.4). Paths are exact strings, no wildcards.
+// Field-mask rules for User (upstream pkg/identityserver/user_registry.go). Paths are exact strings, no wildcards.
+import { UserSchema } from "../../gen/ttn/lorawan/v3/user_pb.js";
 import * as errors from "./error-catalog.js";
+import { fieldPaths } from "./field-paths.js";
 
-const DASHBOARD = ["api_key", "application", "collaborator", "end_device", "gateway", "organization", "overview", "user"];
-const SORT_BY = ["api_key", "application", "collaborator", "end_device", "gateway", "organization", "user"];
-
-/** Every path of User, nested ones included, in upstream order. */
-export const USER_PATHS: readonly string[] = [
-  "admin", "attributes",
-  "console_preferences", "console_preferences.console_theme",
-  "console_preferences.dashboard_layouts", ...DASHBOARD.map((p) => `console_preferences.dashboard_layouts.${p}`),
-  "console_preferences.sort_by", ...SORT_BY.map((p) => `console_preferences.sort_by.${p}`),
-  "contact_info", "created_at", "deleted_at", "description", "ids", "ids.email", "ids.user_id", "name",
-  "password", "password_updated_at", "primary_email_address", "primary_email_address_validated_at",
-  "profile_picture", "profile_picture.embedded", "profile_picture.embedded.data", "profile_picture.embedded.mime_type",
-  "profile_picture.sizes", "require_password_update", "state", "state_description", "temporary_password",
-  "temporary_password_created_at", "temporary_password_expires_at", "updated_at",
-];
+/** Every path of User, nested ones included. */
+const USER_PATHS: readonly string[] = fieldPaths(UserSchema);
 
 const READ_FORBIDDEN = new Set(["password", "temporary_password"]);
 const UPDATE_FORBIDDEN = new Set(["password", "password_updated_at"]);
@@ -25,7 +14,7 @@ const PUBLIC_TOP_LEVEL = new Set([
   "ids", "created_at", "updated_at", "deleted_at", "contact_info", "name", "description", "state", "admin", "profile_picture",
 ]);
 
-/** Fields only an admin may write (B.4 step 4). */
+/** Fields only an admin may write (as upstream). */
 export const ADMIN_ONLY_PATHS = new Set([
   "primary_email_address_validated_at", "require_password_update", "state", "state_description", "admin",
   "temporary_password", "temporary_password_created_at", "temporary_password_expires_at",

@@ -28,7 +28,7 @@ function fill(template: string, values: Record<string, string>, escape: (s: stri
 }
 
 /** The network's name in subjects and bodies (upstream `is.email.network.name`). */
-export const NETWORK_NAME = "The Things Stack";
+const NETWORK_NAME = "The Things Stack";
 
 /**
  * Renders `templates/<name>.{subject.txt,txt,html}` for one recipient, inside the shared `layout.{html,txt}`

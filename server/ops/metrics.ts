@@ -36,7 +36,7 @@ const codeName = (code: Code | 0): string =>
   code === 0 ? "OK" : Code[code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
 
 /** The RPC protocol of a call, from its content type. */
-export function protocolOf(contentType: string | null): "grpc" | "grpc-web" | "connect" {
+function protocolOf(contentType: string | null): "grpc" | "grpc-web" | "connect" {
   const type = (contentType ?? "").toLowerCase();
   if (type.startsWith("application/grpc-web")) return "grpc-web";
   if (type.startsWith("application/grpc")) return "grpc";

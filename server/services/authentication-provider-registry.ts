@@ -9,6 +9,7 @@ import {
   type AuthenticationProvider,
 } from "../../gen/tti/lorawan/v3/authentication_provider_pb.js";
 import * as errors from "../domain/error-catalog.js";
+import { fieldPaths } from "../domain/field-paths.js";
 import { Right } from "../domain/rights.js";
 import { selects } from "../domain/user-paths.js";
 import * as providers from "../store/authentication-providers.js";
@@ -18,11 +19,7 @@ import { requireAdminWith, setTotalCount, type ServiceDeps } from "./context.js"
 import { ts } from "./user-messages.js";
 
 /** Every path of AuthenticationProvider. */
-export const PROVIDER_PATHS: readonly string[] = [
-  "allow_registrations", "configuration", "configuration.oidc", "configuration.oidc.client_id",
-  "configuration.oidc.client_secret", "configuration.oidc.provider_url", "created_at", "ids", "ids.provider_id", "name",
-  "updated_at",
-];
+const PROVIDER_PATHS: readonly string[] = fieldPaths(AuthenticationProviderSchema);
 const OIDC_FIELDS = { client_id: "clientId", client_secret: "clientSecret", provider_url: "providerUrl" } as const;
 
 function checkPaths(paths: readonly string[]): void {
@@ -54,7 +51,7 @@ function toConfiguration(message: AuthenticationProvider): providers.ProviderCon
 }
 
 /** The wire message with the fields `paths` selects; the client secret is always blank. */
-export function toProviderMessage(row: providers.ProviderRow, paths: readonly string[]): AuthenticationProvider {
+function toProviderMessage(row: providers.ProviderRow, paths: readonly string[]): AuthenticationProvider {
   const has = (p: string) => paths.includes(p);
   const message = create(AuthenticationProviderSchema, {
     ids: { providerId: row.providerId },

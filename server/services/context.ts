@@ -9,6 +9,7 @@ import { isAdminWith } from "../auth/user-rights.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import * as errors from "../domain/error-catalog.js";
+import { Code, ServiceError } from "../domain/errors.js";
 import type { Right } from "../domain/rights.js";
 import type { Logger } from "../logger.js";
 import type { MailQueue } from "../mail/mailer.js";
@@ -62,8 +63,8 @@ function headerSafe(text: string): string {
 }
 
 /**
- * An `authorization` header wins; without one, the `_session` cookie stands in for a session bearer token
- * (spec C.7), but only for requests the browser shows to come from our own or an allowed origin (CSRF).
+ * An `authorization` header wins; without one, the `_session` cookie stands in for a session bearer token,
+ * but only for requests the browser shows to come from our own or an allowed origin (CSRF).
  */
 async function resolveRequest(deps: ServiceDeps, ctx: HandlerContext): Promise<Caller> {
   const options = {
@@ -82,12 +83,17 @@ async function resolveRequest(deps: ServiceDeps, ctx: HandlerContext): Promise<C
   return resolveCaller(deps.credentials, `Bearer ${bearer}`, options);
 }
 
-/** The caller, or anonymous when the credential is bad: for checks that only ask "is this an admin?" (B.0.1). */
+/**
+ * The caller, or anonymous when the credential is bad: for checks that only ask "is this an admin?". A failure
+ * that is not about the credential (the database is unreachable, a bug) is not "anonymous": it propagates, so an
+ * outage answers database_unavailable instead of permission_denied.
+ */
 export async function callerOrAnonymous(deps: ServiceDeps, ctx: HandlerContext): Promise<Caller | undefined> {
   try {
     return await callerOf(deps, ctx);
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (err instanceof ServiceError && err.code !== Code.Unavailable && err.code !== Code.Internal) return undefined;
+    throw err;
   }
 }
 
@@ -96,8 +102,8 @@ export function setTotalCount(ctx: HandlerContext, total: number): void {
 }
 
 /**
- * Admin-only calls (List, Purge, the tti registries): a bad or missing credential is just "not an admin" (B.0.1),
- * and an admin's credential must also hold `right` (C.8 recommendation).
+ * Admin-only calls (List, Purge, the tti registries): a bad or missing credential is just "not an admin",
+ * and an admin's credential must also hold `right`.
  */
 export async function requireAdminWith(
   deps: ServiceDeps, ctx: HandlerContext, right: Right, refusal: () => Error = () => errors.permissionDenied(),

@@ -8,7 +8,7 @@ import { GetIsConfigurationResponseSchema, Is, IsConfigurationSchema, type IsCon
 import type { Config } from "../config.js";
 import type { ServiceDeps } from "./context.js";
 
-export function isConfiguration(config: Config): IsConfiguration {
+function isConfiguration(config: Config): IsConfiguration {
   const { registration, passwordRequirements: password, profilePicture } = config;
   return create(IsConfigurationSchema, {
     userRegistration: {

@@ -8,7 +8,7 @@ import { EntityRegistrySearch } from "../../gen/ttn/lorawan/v3/search_services_p
 import { UserAccess, UserInvitationRegistry, UserRegistry, UserSessionRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
 import * as errors from "../domain/error-catalog.js";
 import { userReadMask, userUpdateMask } from "../domain/user-paths.js";
-import type { MaskedValidation, PreValidation } from "../transport/validation.js";
+import { before, maskedBy, type MaskedValidation, type PreValidation } from "../transport/validation.js";
 import { authenticationProviderRegistry, providerReadMask, providerUpdateMask } from "./authentication-provider-registry.js";
 import type { ServiceDeps } from "./context.js";
 import { emailValidationRegistry } from "./email-validation-registry.js";
@@ -36,26 +36,31 @@ export function registerServices(router: ConnectRouter, deps: ServiceDeps): void
   router.service(EmailValidationRegistry, emailValidationRegistry(deps));
 }
 
-const readMask = (m: { fieldMask?: { paths: string[] } }) => void userReadMask(m.fieldMask?.paths ?? []);
-const providerMask = (m: { fieldMask?: { paths: string[] } }) => void providerReadMask(m.fieldMask?.paths ?? []);
+type Masked = { fieldMask?: { paths: string[] } };
+const readMask = (m: Masked) => void userReadMask(m.fieldMask?.paths ?? []);
+const providerMask = (m: Masked) => void providerReadMask(m.fieldMask?.paths ?? []);
+const apiKeyMask = (m: Masked) => {
+  const bad = (m.fieldMask?.paths ?? []).filter((p) => !API_KEY_PATHS.includes(p));
+  if (bad.length) throw errors.fieldMaskPaths.of(bad);
+};
 
-/** Field-mask path checks run before the field rules, and Update validates only what its mask names. */
+/**
+ * Field-mask path checks run before the field rules, and Update validates only what its mask names. Keyed by
+ * the methods' descriptors: a rule for a method that does not exist does not compile.
+ */
 export const validationRules: { before: PreValidation; masked: Record<string, MaskedValidation> } = {
-  before: {
-    "ttn.lorawan.v3.UserRegistry/Get": readMask,
-    "ttn.lorawan.v3.UserRegistry/List": readMask,
-    "ttn.lorawan.v3.UserRegistry/Update": (m) => void userUpdateMask(m.fieldMask?.paths ?? []),
-    "ttn.lorawan.v3.EntityRegistrySearch/SearchUsers": readMask,
-    "ttn.lorawan.v3.UserAccess/UpdateAPIKey": (m: { fieldMask?: { paths: string[] } }) => {
-      const bad = (m.fieldMask?.paths ?? []).filter((p) => !API_KEY_PATHS.includes(p));
-      if (bad.length) throw errors.fieldMaskPaths.of(bad);
-    },
-    "tti.lorawan.v3.AuthenticationProviderRegistry/Get": providerMask,
-    "tti.lorawan.v3.AuthenticationProviderRegistry/List": providerMask,
-    "tti.lorawan.v3.AuthenticationProviderRegistry/Update": (m) => void providerUpdateMask(m.fieldMask?.paths ?? []),
-  },
-  masked: {
-    "ttn.lorawan.v3.UserRegistry/Update": { target: "user", mask: "fieldMask", always: ["ids"] },
-    "tti.lorawan.v3.AuthenticationProviderRegistry/Update": { target: "authenticationProvider", mask: "fieldMask", always: ["ids"] },
-  },
+  before: Object.fromEntries([
+    before(UserRegistry.method.get, readMask),
+    before(UserRegistry.method.list, readMask),
+    before(UserRegistry.method.update, (m) => void userUpdateMask(m.fieldMask?.paths ?? [])),
+    before(EntityRegistrySearch.method.searchUsers, readMask),
+    before(UserAccess.method.updateAPIKey, apiKeyMask),
+    before(AuthenticationProviderRegistry.method.get, providerMask),
+    before(AuthenticationProviderRegistry.method.list, providerMask),
+    before(AuthenticationProviderRegistry.method.update, (m) => void providerUpdateMask(m.fieldMask?.paths ?? [])),
+  ]),
+  masked: Object.fromEntries([
+    maskedBy(UserRegistry.method.update, { target: "user", mask: "fieldMask", always: ["ids"] }),
+    maskedBy(AuthenticationProviderRegistry.method.update, { target: "authenticationProvider", mask: "fieldMask", always: ["ids"] }),
+  ]),
 };

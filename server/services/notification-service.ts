@@ -1,4 +1,4 @@
-// ttn.lorawan.v3.NotificationService (spec B.3): Create for trusted cluster services, List and UpdateStatus
+// ttn.lorawan.v3.NotificationService: Create for trusted cluster services, List and UpdateStatus
 // for the receiving user, admins and cluster services.
 import { create } from "@bufbuild/protobuf";
 import { anyUnpack, AnySchema, EmptySchema, type Any } from "@bufbuild/protobuf/wkt";
@@ -86,7 +86,7 @@ export function notificationService(deps: ServiceDeps): ServiceImpl<typeof Notif
 
     async updateStatus(req, ctx) {
       const user = await receiver(req.receiverIds!.userId, ctx);
-      const count = await updateReceivedStatus(db, user.id, req.ids, req.status, new Date());
+      const count = await updateReceivedStatus(db, user.id, req.ids, req.status, deps.clock.now());
       deps.logger.info({ user_id: user.userId, status: req.status, updated: count }, "notification status updated");
       return create(EmptySchema);
     },

@@ -1,4 +1,4 @@
-// ttn.lorawan.v3.UserAccess (spec B.10–B.16): the caller's rights on a user, the user's API keys, login tokens.
+// ttn.lorawan.v3.UserAccess: the caller's rights on a user, the user's API keys, login tokens.
 import { create } from "@bufbuild/protobuf";
 import { EmptySchema, timestampDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
@@ -9,6 +9,7 @@ import { issueUserApiKey } from "../auth/api-key-issuer.js";
 import { assertRights, isAdminWith, requireUserRights, rightsOnUser } from "../auth/user-rights.js";
 import { describeDuration } from "../domain/durations.js";
 import * as errors from "../domain/error-catalog.js";
+import { fieldPaths } from "../domain/field-paths.js";
 import { USER_POTENTIAL_RIGHTS, Right, intersect, sorted } from "../domain/rights.js";
 import { digestSecret, randomKey } from "../domain/tokens.js";
 import { renderMail } from "../mail/templates.js";
@@ -21,7 +22,7 @@ import { callerOf, callerOrAnonymous, setTotalCount, type ServiceDeps } from "./
 
 /** Upstream allows at most this many unused, unexpired login tokens per user. */
 const MAX_ACTIVE_LOGIN_TOKENS = 5;
-export const API_KEY_PATHS = ["id", "key", "name", "rights", "created_at", "updated_at", "expires_at"];
+export const API_KEY_PATHS: readonly string[] = fieldPaths(APIKeySchema);
 
 export function userAccess(deps: ServiceDeps): ServiceImpl<typeof UserAccess> {
   const { db, config } = deps;
@@ -114,19 +115,19 @@ export function userAccess(deps: ServiceDeps): ServiceImpl<typeof UserAccess> {
       if (!config.loginTokens.enabled) throw errors.loginTokensDisabled();
       const userId = req.userIds!.userId;
       const caller = await callerOrAnonymous(deps, ctx);
-      // Skipping the e-mail and receiving the token need the admin-field right too (C.8).
+      // Skipping the e-mail and receiving the token need the admin-field right too.
       const admin = caller ? isAdminWith(caller, Right.USER_SETTINGS_BASIC) : false;
       const user = await findUser(db, userId);
       if (!user) throw errors.entityNotFound({ entity_type: "user", entity_id: userId });
       const token = randomKey();
-      const now = new Date();
+      const now = deps.clock.now();
       const expiresAt = new Date(now.getTime() + config.loginTokens.ttlMs);
       const emailed = !(admin && req.skipEmail);
       await db.$transaction(async (tx) => {
         await lockUser(tx, user.id); // parallel requests take turns, so the cap holds
         const active = await tx.loginToken.count({ where: { userId: user.id, used: false, expiresAt: { gt: now } } });
         if (active >= MAX_ACTIVE_LOGIN_TOKENS) throw errors.loginTokensStillValid();
-        // Only a digest is stored (upstream keeps the token in plain text; the spec recommends a hash).
+        // Only a digest is stored (upstream keeps the token in plain text).
         await tx.loginToken.create({ data: { userId: user.id, tokenHash: digestSecret(token), expiresAt } });
         if (emailed) {
           await deps.mail.enqueue("login_token", renderMail("login_token", user.primaryEmailAddress, {

@@ -1,4 +1,4 @@
-// ttn.lorawan.v3.UserInvitationRegistry (spec B.1): admins invite addresses to register; the token is accepted
+// ttn.lorawan.v3.UserInvitationRegistry: admins invite addresses to register; the token is accepted
 // by UserRegistry.Create (store/invitations.ts acceptInvitation).
 import { create } from "@bufbuild/protobuf";
 import { EmptySchema } from "@bufbuild/protobuf/wkt";
@@ -32,9 +32,9 @@ export function userInvitationRegistry(deps: ServiceDeps): ServiceImpl<typeof Us
     async send(req, ctx) {
       await requireInviteRights(ctx);
       const email = req.email; // stored as given (e.g. `Name <a@b.c>` passes validation), as upstream
-      const now = new Date();
+      const now = deps.clock.now();
       const row = await db.$transaction(async (tx) => {
-        // Whether someone already has this address is not checked, as upstream (spec B.1 Send step 5): such a
+        // Whether someone already has this address is not checked, as upstream: such a
         // sign-up fails later on the taken address, and refusing here would tell inviters who is registered.
         const created = await invitations.createInvitation(tx, {
           email, token: randomKey(), createdAt: now, expiresAt: new Date(now.getTime() + config.registration.invitationTokenTtlMs),

@@ -1,4 +1,4 @@
-// ttn.lorawan.v3.UserRegistry (spec B.1–B.9): thin handlers over the user rules and the user store.
+// ttn.lorawan.v3.UserRegistry: thin handlers over the user rules and the user store.
 import { create, type JsonValue } from "@bufbuild/protobuf";
 import { EmptySchema } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
@@ -53,7 +53,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
   const { db, config } = deps;
   const messageOptions = userMessageOptions(config);
 
-  /** The picture to store (B.1 step 7), or undefined for none; checked before anything is written. */
+  /** The picture to store, or undefined for none; checked before anything is written. */
   function picture(user: User, requestName: string): ProcessedPicture | undefined {
     if (isEmptyPicture(user.profilePicture)) return undefined;
     if (config.profilePicture.disableUpload) throw errors.profilePictureUploadsDisabled();
@@ -66,7 +66,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       const userId = user.ids!.userId;
       if (isReservedUserId(userId)) throw errors.forbiddenId({ id: userId });
       const caller = await callerOrAnonymous(deps, ctx); // a bad credential only means "not an admin" here
-      // Admin bypasses (closed registration, invitations, admin fields) need the admin-field right too (C.8).
+      // Admin bypasses (closed registration, invitations, admin fields) need the admin-field right too.
       const admin = caller ? isAdminWith(caller, Right.USER_SETTINGS_BASIC) : false;
       if (!admin && config.registration.invitationRequired && !req.invitationToken) throw errors.invitationTokenRequired();
       if (!isValidEmail(user.primaryEmailAddress)) throw errors.invalidEmail({ email: user.primaryEmailAddress });
@@ -78,7 +78,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       // attempts cost as much as successful ones.
       if (!admin) await deps.limits.signUps.require(clientAddressOf(ctx));
 
-      const now = new Date();
+      const now = deps.clock.now();
       const selfRegistered = !admin;
       const approval = config.registration.adminApprovalRequired;
       const data: users.UserWrite = {
@@ -90,7 +90,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
         passwordUpdatedAt: now,
         profilePicture: newPicture?.column,
         consolePreferences: user.consolePreferences ? (preferencesToJson(user.consolePreferences) as Prisma.InputJsonValue) : undefined,
-        // Self-registration cannot choose its own privileges (B.1 step 4).
+        // Self-registration cannot choose its own privileges.
         admin: selfRegistered ? false : user.admin,
         state: selfRegistered ? (approval ? State.REQUESTED : State.APPROVED) : user.state,
         stateDescription: selfRegistered ? (approval ? "admin approval required" : "") : user.stateDescription,
@@ -173,7 +173,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
         ctx.responseHeader.append("warning", "Contact info is deprecated and was not updated; use primary_email_address");
       }
 
-      const now = new Date();
+      const now = deps.clock.now();
       const data: Prisma.UserUncheckedUpdateInput = {};
       let attributes: Record<string, string> | undefined;
       const has = (p: string) => paths.includes(p);
@@ -182,7 +182,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       if (has("attributes")) attributes = user.attributes;
       if (has("primary_email_address")) {
         data.primaryEmailAddress = user.primaryEmailAddress;
-        // A changed address is unvalidated again unless an admin changes it (B.4 step 5).
+        // A changed address is unvalidated again unless an admin changes it.
         if (!admin) data.primaryEmailAddressValidatedAt = null;
       }
       if (has("primary_email_address_validated_at")) data.primaryEmailAddressValidatedAt = date(user.primaryEmailAddressValidatedAt);
@@ -202,7 +202,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       const pictureChanges = selects(paths, "profile_picture");
       let newPicture: ProcessedPicture | undefined;
       if (pictureChanges) {
-        // Any picture sub-path replaces the whole picture; an unset picture removes it (B.4 step 9).
+        // Any picture sub-path replaces the whole picture; an unset picture removes it.
         paths = [...paths.filter((p) => !p.startsWith("profile_picture")), "profile_picture"];
         newPicture = picture(user, "UpdateUserRequest");
         data.profilePicture = newPicture?.column ?? Prisma.DbNull;
@@ -212,7 +212,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
         db.$transaction(async (tx) => {
           const target = await users.findUser(tx, userId);
           if (!target) throw errors.userNotFound({ user_id: userId });
-          // The last admin cannot be demoted (B.4 step 10). Upstream refuses any write of `admin` then, even `true`;
+          // The last admin cannot be demoted. Upstream refuses any write of `admin` then, even `true`;
           // we only refuse the demotion, which is the change that matters.
           if (has("admin") && target.admin && !user.admin && (await users.lockActiveAdmins(tx)) <= 1) throw errors.lastAdmin();
           if (pictureChanges) {
@@ -222,7 +222,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
             await replaceProfilePicture(tx, target.id, newPicture?.upload);
           }
           if (selects(paths, "console_preferences")) data.consolePreferences = mergePreferences(user, paths, target.consolePreferences) as Prisma.InputJsonValue;
-          // Suspension and rejection end the user's sessions (spec C.6 [R]; upstream only narrows their rights).
+          // Suspension and rejection end the user's sessions (upstream only narrows their rights).
           if (has("state") && (user.state === State.SUSPENDED || user.state === State.REJECTED)) await users.deleteUserSessions(tx, target.id);
           const updated = await users.updateUser(tx, target.id, data, attributes);
           if (has("state") || has("state_description")) {
@@ -246,10 +246,10 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       const userId = req.userIds!.userId;
       const secret = randomKey();
       const hash = await hashPassword(secret);
-      const now = new Date();
+      const now = deps.clock.now();
       const target = await users.findUserSecrets(db, userId);
       if (!target) throw errors.userNotFound({ user_id: userId });
-      if (await isExternalUser(db, target.id)) throw errors.externalUser(); // they sign in at their provider (B.4)
+      if (await isExternalUser(db, target.id)) throw errors.externalUser(); // they sign in at their provider
       const link = `${config.publicUrl}/oauth/update-password?user=${encodeURIComponent(userId)}&current=${encodeURIComponent(secret)}`;
       await db.$transaction(async (tx) => {
         // One conditional write: a still-valid temporary password cannot be replaced, even by parallel requests.
@@ -292,15 +292,15 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
         deps.logger.info({ user_id: userId }, "incorrect password on password change");
         throw errors.oldPassword();
       }
-      if (usedTemporary && (!target.temporaryPasswordExpiresAt || target.temporaryPasswordExpiresAt <= new Date())) {
+      if (usedTemporary && (!target.temporaryPasswordExpiresAt || target.temporaryPasswordExpiresAt <= deps.clock.now())) {
         throw errors.temporaryPasswordExpired();
       }
-      // After the password check, so only the account holder learns the account is linked (B.4).
+      // After the password check, so only the account holder learns the account is linked.
       if (await isExternalUser(db, target.id)) throw errors.externalUser();
       const newHash = await hashPassword(req.new);
       const caller = await callerOrAnonymous(deps, ctx);
       const currentSession = caller?.credential.kind === "session" && caller.credential.user.id === target.id ? caller.credential.session.id : undefined;
-      const now = new Date();
+      const now = deps.clock.now();
       await db.$transaction(async (tx) => {
         // Conditional on the hashes we verified against, so a concurrent change cannot be overwritten blindly.
         const { count } = await tx.user.updateMany({
@@ -311,7 +311,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
           },
         });
         if (!count) throw errors.oldPassword();
-        // Every password change ends the other sessions (spec C.6 [R]); revoke_all_access ends the current one too.
+        // Every password change ends the other sessions; revoke_all_access ends the current one too.
         await users.deleteUserSessions(tx, target.id, req.revokeAllAccess ? undefined : currentSession);
       });
       deps.logger.info({ user_id: userId, revoke_all_access: req.revokeAllAccess }, "password changed");

@@ -43,7 +43,7 @@ interface CachedProvider {
 }
 
 /** Plain HTTP is only for a provider on this machine (development and tests); anything else must use TLS. */
-export function isLoopbackUrl(url: URL): boolean {
+function isLoopbackUrl(url: URL): boolean {
   return ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
 }
 

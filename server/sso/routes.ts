@@ -24,13 +24,13 @@ import { OidcClients, type OidcProvider } from "./oidc-client.js";
 import { ProviderSecrets } from "./provider-secrets.js";
 import { signIn } from "./sign-in.js";
 
-export const SSO_LOGIN_PREFIX = "/oauth/login/";
-export const SSO_PROVIDERS_PATH = "/oauth/api/auth/providers";
-export const SSO_LINK_PATH = "/oauth/api/auth/provider-link";
+const SSO_LOGIN_PREFIX = "/oauth/login/";
+const SSO_PROVIDERS_PATH = "/oauth/api/auth/providers";
+const SSO_LINK_PATH = "/oauth/api/auth/provider-link";
 /** Where a browser goes after signing in, unless the login asked for another console page. */
 const CONSOLE_HOME = "/console/";
 /** The console page that asks for the password of the account a pending link joins. */
-export const LINK_ACCOUNT_PAGE = "/console/#/link-account";
+const LINK_ACCOUNT_PAGE = "/console/#/link-account";
 
 /** Binds a login to the browser that started it, so a stolen or planted callback URL is useless elsewhere. */
 const STATE_COOKIE = "_sso_state";
@@ -38,7 +38,7 @@ const LINK_COOKIE = "_sso_link";
 /** Time from leaving for the provider to coming back: long enough to sign in there, short enough to be stale soon. */
 const LOGIN_TTL_MS = 10 * 60_000;
 
-export const loginUrlOf = (providerId: string) => `${SSO_LOGIN_PREFIX}${providerId}`;
+const loginUrlOf = (providerId: string) => `${SSO_LOGIN_PREFIX}${providerId}`;
 
 export function ssoRoute(deps: ServiceDeps): HttpRoute {
   const { db, config, logger } = deps;

@@ -16,7 +16,7 @@ import type { ProviderIdentity } from "./oidc-client.js";
 import { userIdCandidates } from "./user-ids.js";
 
 /** How long the browser has to prove the password of the account its identity's e-mail address belongs to. */
-export const PENDING_LINK_TTL_MS = 15 * 60_000;
+const PENDING_LINK_TTL_MS = 15 * 60_000;
 
 export interface SignInProvider {
   internalId: string;

@@ -2,7 +2,7 @@ import type { Prisma } from "../../prisma/generated/client.js";
 import { isRecordNotFound, orderBy, type Db } from "./db.js";
 
 /** Key metadata; the secret's digest is only read by `readApiKeyForAuth` (credentials.ts). */
-export const apiKeyColumns = {
+const apiKeyColumns = {
   id: true, name: true, rights: true, expiresAt: true, createdAt: true, updatedAt: true,
 } satisfies Prisma.ApiKeySelect;
 

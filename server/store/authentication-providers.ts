@@ -1,4 +1,4 @@
-// Authentication providers (spec A.4 context, B.4). The configuration column holds the OIDC client secret, so
+// Authentication providers. The configuration column holds the OIDC client secret, so
 // callers that answer clients must blank it (see services/authentication-provider-registry.ts).
 import type { Prisma } from "../../prisma/generated/client.js";
 import { isRecordNotFound, orderBy, type Db } from "./db.js";
@@ -8,7 +8,7 @@ export interface ProviderConfiguration {
   oidc?: { clientId: string; clientSecret: string; providerUrl: string };
 }
 
-export const providerColumns = {
+const providerColumns = {
   id: true, providerId: true, name: true, allowRegistrations: true, configuration: true, createdAt: true, updatedAt: true,
 } satisfies Prisma.AuthenticationProviderSelect;
 
@@ -34,7 +34,7 @@ export function findProvider(db: Db, providerId: string): Promise<ProviderRow | 
 
 const ORDER_FIELDS = { provider_id: "providerId", name: "name", created_at: "createdAt" } as const;
 
-/** Default order: created_at, then id (spec 0.5 [R]). */
+/** Default order: created_at, then id. */
 export async function listProviders(
   db: Db, options: { order: string; take: number; skip: number },
 ): Promise<{ providers: ProviderRow[]; total: number }> {

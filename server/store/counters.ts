@@ -51,7 +51,7 @@ export interface CounterStoreOptions {
 }
 
 /** The table the PostgreSQL store counts in; created by a migration (rate-limiter-flexible's own shape). */
-export const COUNTER_TABLE = "rate_limit_counters";
+const COUNTER_TABLE = "rate_limit_counters";
 
 export function openCounterStore(options: CounterStoreOptions): CounterStore {
   if (options.redis) {

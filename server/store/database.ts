@@ -24,7 +24,7 @@ export interface SqlTransaction {
 }
 
 /** The channel the database announces credential changes on (migration credential_change_notices). */
-export const CREDENTIAL_CHANGES = "credential_changes";
+const CREDENTIAL_CHANGES = "credential_changes";
 
 /**
  * Committed changes that may narrow a credential, as the database announces them: `k:<api key id>`,

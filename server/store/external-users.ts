@@ -1,9 +1,9 @@
-// Links between local users and their accounts at an authentication provider (spec B.4).
+// Links between local users and their accounts at an authentication provider.
 import type { Prisma } from "../../prisma/generated/client.js";
 import type { Db } from "./db.js";
 
 /** A link with the public IDs of both ends, which is all the wire message needs. */
-export const externalUserColumns = {
+const externalUserColumns = {
   externalId: true, createdAt: true, updatedAt: true,
   user: { select: { userId: true } },
   provider: { select: { providerId: true } },
@@ -18,7 +18,7 @@ export function createExternalUser(
   return db.externalUser.create({ data, select: externalUserColumns });
 }
 
-/** Lookups by public IDs; a soft-deleted user keeps its links (spec B.4). */
+/** Lookups by public IDs; a soft-deleted user keeps its links. */
 export function findByUserId(db: Db, providerId: string, userId: string): Promise<ExternalUserRow | null> {
   return db.externalUser.findFirst({
     where: { provider: { providerId }, user: { userId } },
@@ -35,7 +35,7 @@ export async function deleteByExternalId(db: Db, providerId: string, externalId:
   return count > 0;
 }
 
-/** Users linked to any provider sign in there, not with a password here (spec B.4, consequences). */
+/** Users linked to any provider sign in there, not with a password here. */
 export async function isExternalUser(db: Db, userInternalId: string): Promise<boolean> {
   return (await db.externalUser.count({ where: { userId: userInternalId } })) > 0;
 }

@@ -19,7 +19,7 @@ export async function acceptInvitation(db: Db, token: string, userInternalId: st
 }
 
 /** What an invitation read returns; the token is included because upstream's List shows it to admins. */
-export const invitationColumns = {
+const invitationColumns = {
   id: true, email: true, token: true, expiresAt: true, acceptedAt: true, createdAt: true, updatedAt: true,
   acceptedBy: { select: { userId: true } },
 } satisfies Prisma.InvitationSelect;

@@ -15,7 +15,7 @@ export interface OutboxRow extends OutboxMessage {
 }
 
 /** Rows that gave up are parked here so they never become due again, whatever the attempt limit becomes. */
-export const NEVER = new Date("9999-12-31T00:00:00Z");
+const NEVER = new Date("9999-12-31T00:00:00Z");
 
 export async function insertMail(db: Db, message: OutboxMessage): Promise<string> {
   const row = await db.mailOutbox.create({ data: message, select: { id: true } });
@@ -60,14 +60,6 @@ export async function markMailFailed(db: Db, id: string, attempts: number, error
   await db.mailOutbox.update({
     where: { id },
     data: nextAttemptAt ? { attempts, lastError, nextAttemptAt } : { attempts, lastError, nextAttemptAt: NEVER, text: "", html: null },
-  });
-}
-
-/** Every row, for tests and operators: delivery state without the bodies. */
-export function listMailState(db: Db) {
-  return db.mailOutbox.findMany({
-    orderBy: [{ createdAt: "asc" }],
-    select: { id: true, to: true, subject: true, attempts: true, lastError: true, sentAt: true, nextAttemptAt: true, text: true, html: true },
   });
 }
 

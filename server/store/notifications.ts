@@ -1,8 +1,8 @@
-// Notifications and their per-user receiver rows (spec B.3 storage).
+// Notifications and their per-user receiver rows.
 import type { Prisma } from "../../prisma/generated/client.js";
 import { isUuid, type Db } from "./db.js";
 
-export const isNotificationId = isUuid;
+const isNotificationId = isUuid;
 
 export interface NotificationWrite {
   entityType: string;
@@ -16,7 +16,7 @@ export interface NotificationWrite {
 }
 
 /** A user who receives notifications, with what a notification e-mail needs. */
-export const receiverColumns = {
+const receiverColumns = {
   id: true, userId: true, name: true, primaryEmailAddress: true, admin: true,
 } satisfies Prisma.UserSelect;
 export type ReceiverRow = Prisma.UserGetPayload<{ select: typeof receiverColumns }>;

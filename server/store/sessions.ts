@@ -2,7 +2,7 @@
 import type { Prisma } from "../../prisma/generated/client.js";
 import { isUuid, orderBy, type Db } from "./db.js";
 
-export const sessionColumns = {
+const sessionColumns = {
   id: true, expiresAt: true, lastSeenAt: true, createdAt: true, updatedAt: true,
 } satisfies Prisma.UserSessionSelect;
 
@@ -29,7 +29,7 @@ export async function listUserSessions(
   options: { order: string; take: number; skip: number },
 ): Promise<{ sessions: SessionRow[]; total: number }> {
   const where = { userId: userInternalId };
-  // Orders are "", created_at and -created_at (validated); "" sorts by creation too (spec [R]), id breaks ties.
+  // Orders are "", created_at and -created_at (validated); "" sorts by creation too, id breaks ties.
   const [sessions, total] = await Promise.all([
     db.userSession.findMany({ where, orderBy: orderBy(options.order, { created_at: "createdAt" }, "createdAt", "id"), take: options.take, skip: options.skip, select: sessionColumns }),
     db.userSession.count({ where }),

@@ -1,4 +1,4 @@
-// EntityRegistrySearch.SearchUsers over the user table (spec B.17). Substring filters are
+// EntityRegistrySearch.SearchUsers over the user table. Substring filters are
 // `lower(column) LIKE lower('%…%')`, answered by the trigram indexes on lower(user_id) and lower(name); the
 // description match is full-text, answered by users_description_fts_idx (migration user_search_indexes).
 // The ID page is parameterised raw SQL (Prisma's builder cannot express the expression predicates the indexes
@@ -53,7 +53,7 @@ function whereClause(s: UserSearch): Prisma.Sql {
   return Prisma.join(conditions, " AND ");
 }
 
-/** ORDER BY <field> <dir>, user_id <dir> (B.0.5) over table alias `t`; the order keys are the column names. */
+/** ORDER BY <field> <dir>, user_id <dir> over table alias `t`; the order keys are the column names. */
 function orderOf(order: string): { column: string; by: (t: string) => Prisma.Sql } {
   const { field, desc } = parseOrder(order);
   const column = Object.hasOwn(USER_ORDER_FIELDS, field) ? field : "user_id";
@@ -69,7 +69,7 @@ function orderOf(order: string): { column: string; by: (t: string) => Prisma.Sql
  * Upstream counts every match, which on a million users costs hundreds of milliseconds for a common first name;
  * even counting to 10,000 reads thousands of scattered table pages.
  */
-export const EXACT_COUNT_LIMIT = 1_000;
+const EXACT_COUNT_LIMIT = 1_000;
 
 /**
  * The page of matching internal IDs and the number of matches. The planner cannot estimate substring and full-text

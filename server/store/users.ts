@@ -4,7 +4,7 @@ import { ALL_USERS } from "./change-cache.js";
 import { orderBy, parseOrder, rawAccessOf, type Db, type RawAccess } from "./db.js";
 
 /** Every column except secrets. Password and temporary-password hashes are only read by `findUserSecrets`. */
-export const userColumns = {
+const userColumns = {
   id: true, userId: true, name: true, description: true, primaryEmailAddress: true,
   primaryEmailAddressValidatedAt: true, passwordUpdatedAt: true, requirePasswordUpdate: true, state: true,
   stateDescription: true, admin: true, temporaryPasswordCreatedAt: true, temporaryPasswordExpiresAt: true,
@@ -116,7 +116,7 @@ export const USER_ORDER_FIELDS = {
 } as const;
 
 /** `order` is "" or one of USER_ORDER_FIELDS, optionally prefixed with "-"; user_id breaks ties in the same direction. */
-export function userOrder(order: string): Prisma.UserOrderByWithRelationInput[] {
+function userOrder(order: string): Prisma.UserOrderByWithRelationInput[] {
   return orderBy(order, USER_ORDER_FIELDS, "userId", "userId");
 }
 

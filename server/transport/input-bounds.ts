@@ -9,13 +9,13 @@ import * as errors from "../domain/error-catalog.js";
 import type { Violation } from "../domain/errors.js";
 
 /** No User path is longer than 60 characters and there are fewer than 60 paths; room for other messages. */
-export const MAX_FIELD_MASK_PATHS = 100;
-export const MAX_FIELD_MASK_PATH_LENGTH = 100;
+const MAX_FIELD_MASK_PATHS = 100;
+const MAX_FIELD_MASK_PATH_LENGTH = 100;
 /** Upstream's e-mail validator (protoc-gen-validate): the address, and its part before the @. */
-export const MAX_EMAIL_LENGTH = 254;
-export const MAX_EMAIL_LOCAL_LENGTH = 64;
+const MAX_EMAIL_LENGTH = 254;
+const MAX_EMAIL_LOCAL_LENGTH = 64;
 /** Longer URLs are not used in practice (browsers and servers commonly stop around 2 KB). */
-export const MAX_URL_LENGTH = 2048;
+const MAX_URL_LENGTH = 2048;
 /** A request never needs more than this many violations reported. */
 const MAX_VIOLATIONS = 10;
 /** Deeper nesting than any of our messages has; a request that goes deeper is refused. */

@@ -20,7 +20,7 @@ export interface Listener {
  * nothing (or a partial preface) would hold a file descriptor forever; enough of them exhaust the process.
  * Ten seconds is far more than any real client needs for a round trip or two.
  */
-export const FIRST_BYTES_TIMEOUT_MS = 10_000;
+const FIRST_BYTES_TIMEOUT_MS = 10_000;
 
 /** Timeouts and bounds of every connection, whatever its protocol (HTTP/1.1, HTTP/2, cleartext or TLS). */
 export interface ConnectionLimits {

@@ -1,4 +1,4 @@
-// Upstream's JSON dialect on input (spec 0.5). JSON clients of The Things Stack send field masks as objects
+// Upstream's JSON dialect on input. JSON clients of The Things Stack send field masks as objects
 // (`{"paths": ["primary_email_address"]}`) with snake_case paths, and enum values with or without their prefix
 // (`"USER_INFO"` for `RIGHT_USER_INFO`). Protobuf's canonical JSON, which Connect parses, wants a comma-separated
 // lowerCamelCase string and full enum names; this rewrites the first into the second before Connect parses.
@@ -16,7 +16,7 @@ const camelPath = (path: string) => path.trim().replace(/_([a-z0-9])/g, (_, c: s
 
 function fieldMask(value: Json): Json {
   const paths = isObject(value) && Array.isArray(value.paths) ? value.paths : typeof value === "string" ? value.split(",") : undefined;
-  if (!paths || !paths.every((p) => typeof p === "string")) return value; // not ours to fix: let the parser say what is wrong
+  if (!paths?.every((p) => typeof p === "string")) return value; // not ours to fix: let the parser say what is wrong
   return (paths as string[]).filter((p) => p.trim()).map(camelPath).join(",");
 }
 

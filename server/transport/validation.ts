@@ -1,6 +1,6 @@
 // Request validation from the proto's buf.validate rules and our input bounds (input-bounds.ts), before any
 // authentication or rights check (upstream order: field-mask paths, then field rules).
-import { create, type DescMessage, type Message } from "@bufbuild/protobuf";
+import { create, type DescMessage, type DescMethod, type Message, type MessageShape } from "@bufbuild/protobuf";
 import { pathToString } from "@bufbuild/protobuf/reflect";
 import { createValidator, type Violation as ProtoViolation } from "@bufbuild/protovalidate";
 import type { Interceptor } from "@connectrpc/connect";
@@ -8,17 +8,42 @@ import * as errors from "../domain/error-catalog.js";
 import type { Violation } from "../domain/errors.js";
 import { boundsViolations, checkFieldMasks } from "./input-bounds.js";
 
-/** Checks that run before the field rules, e.g. field-mask paths; keyed by "package.Service/Method". */
+/** Checks that run before the field rules, e.g. field-mask paths; keyed by procedureKey(method). */
 export type PreValidation = Record<string, (message: any) => void>;
 
 /**
- * Requests whose rules only apply to the fields named by their field mask (spec A.4: UpdateUserRequest
+ * Requests whose rules only apply to the fields named by their field mask (as upstream: UpdateUserRequest
  * validates `user.ids` and `user.<mask paths>`; an empty mask validates everything).
  */
 export interface MaskedValidation {
   target: string; // field holding the masked message, e.g. "user"
   mask: string; // field holding the FieldMask, e.g. "fieldMask"
   always: string[]; // sub-paths validated regardless of the mask, e.g. ["ids"]
+}
+
+/** How rules are keyed: the method as Connect names it, "package.Service/Method". */
+export const procedureKey = (method: DescMethod): string => `${method.parent.typeName}/${method.name}`;
+
+/** A check run before the field rules of `method`, typed by its request message. */
+export function before<I extends DescMessage>(
+  method: DescMethod & { input: I }, check: (message: MessageShape<I>) => void,
+): [string, (message: any) => void] {
+  return [procedureKey(method), check];
+}
+
+/**
+ * Field rules of `method` limited to what its mask names. The field names are checked by the compiler and,
+ * for what a cast could slip past, against the descriptor when the rules are built (at start-up).
+ */
+export function maskedBy<I extends DescMessage>(
+  method: DescMethod & { input: I },
+  rule: { target: keyof MessageShape<I> & string; mask: keyof MessageShape<I> & string; always: string[] },
+): [string, MaskedValidation] {
+  const field = (name: string) => method.input.fields.find((f) => f.localName === name && f.fieldKind === "message");
+  if (!field(rule.target) || field(rule.mask)?.message?.typeName !== "google.protobuf.FieldMask") {
+    throw new Error(`masked validation of ${procedureKey(method)}: ${rule.target} / ${rule.mask} are not a message and its FieldMask`);
+  }
+  return [procedureKey(method), rule];
 }
 
 const validator = createValidator();
@@ -62,7 +87,7 @@ const toViolation = (v: ProtoViolation): Violation => ({ field: pathToString(v.f
 export function validationInterceptor(options: { before?: PreValidation; masked?: Record<string, MaskedValidation> } = {}): Interceptor {
   return (next) => async (req) => {
     if (req.stream) return next(req);
-    const procedure = `${req.method.parent.typeName}/${req.method.name}`;
+    const procedure = procedureKey(req.method);
     const message = req.message as Message;
     const schema: DescMessage = req.method.input;
     checkFieldMasks(schema, message); // bounded before any path is looked at

@@ -1,10 +1,8 @@
-// AuthenticationProviderRegistry (spec A.4 context, B.4): admin-only provider CRUD through real clients on every
+// AuthenticationProviderRegistry: admin-only provider CRUD through real clients on every
 // backend, rotating protocols; and the operator's `create-auth-provider` CLI, proven by a server on its data.
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Code, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +14,7 @@ import { loadConfig } from "../../server/config.js";
 import { createLogger } from "../../server/logger.js";
 import { createAdminUser, createApiKeyForUser } from "../../server/operator.js";
 import { openDatabase } from "../../server/store/database.js";
+import { runCli as cli } from "../support/cli.js";
 import { ADMIN_PASSWORD, PROTOCOLS, databaseBackends, rpcError, startTestServer, type Protocol, type TestServer } from "../support/server.js";
 import { createUserKey, registerUser } from "../support/users.js";
 
@@ -168,17 +167,6 @@ for (const backend of databaseBackends()) {
           expect([err.code, err.errorName]).toEqual([Code.NotFound, "pkg/identityserver/store:authentication_provider_not_found"]);
         }
       }
-    });
-  });
-}
-
-const root = fileURLToPath(new URL("../..", import.meta.url));
-
-function cli(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const childEnv = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? os.tmpdir(), LOG_LEVEL: "silent", ...env };
-    execFile(path.join(root, "node_modules/.bin/tsx"), ["server/cli.ts", ...args], { cwd: root, env: childEnv, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr });
     });
   });
 }

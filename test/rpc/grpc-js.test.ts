@@ -26,7 +26,7 @@ function unary(client: grpc.Client, method: string, request: Json, token?: strin
   if (token) metadata.set("authorization", `Bearer ${token}`);
   return new Promise((resolve, reject) => {
     let headers = new grpc.Metadata();
-    const call = (client as unknown as Record<string, Function>)[method]!.call(client, request, metadata,
+    const call = (client as unknown as Record<string, (...args: unknown[]) => grpc.ClientUnaryCall>)[method]!.call(client, request, metadata,
       (err: grpc.ServiceError | null, response: Json) => (err ? reject(err) : resolve({ response, headers })));
     call.on("metadata", (m: grpc.Metadata) => { headers = m; });
   });

@@ -1,16 +1,15 @@
 // OIDC client secrets at rest: sealed with AES-256-GCM under AUTH_PROVIDER_SECRET_KEY, refused without a key,
 // never returned, kept across updates that do not name them, and plaintext rows from before sealed at start-up.
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthenticationProviderRegistry } from "../../gen/tti/lorawan/v3/authentication_provider_pb.js";
 import { isServiceError } from "../../server/domain/errors.js";
 import { ProviderSecrets } from "../../server/sso/provider-secrets.js";
+import { runCli } from "../support/cli.js";
 import { databaseBackends, rpcError, startTestServer, type TestServer } from "../support/server.js";
 
 const KEY = randomBytes(32);
@@ -127,15 +126,8 @@ describe("create-auth-provider CLI without a key", { timeout: 120_000 }, () => {
   afterAll(() => { rmSync(dataDir, { recursive: true, force: true }); });
 
   it("refuses a client secret with a clear message and exit code 1", async () => {
-    const root = fileURLToPath(new URL("../..", import.meta.url));
-    const args = ["server/cli.ts", "create-auth-provider", "--provider-id", "corp", "--name", "Corp",
-      "--oidc-client-id", "c", "--oidc-client-secret", SECRET, "--oidc-provider-url", "https://login.example.com/"];
-    const run = await new Promise<{ code: number; stderr: string; stdout: string }>((resolve) => {
-      const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? os.tmpdir(), LOG_LEVEL: "silent", DATA_DIR: dataDir };
-      execFile(path.join(root, "node_modules/.bin/tsx"), args, { cwd: root, env, timeout: 90_000 }, (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr });
-      });
-    });
+    const run = await runCli({ DATA_DIR: dataDir }, "create-auth-provider", "--provider-id", "corp", "--name", "Corp",
+      "--oidc-client-id", "c", "--oidc-client-secret", SECRET, "--oidc-provider-url", "https://login.example.com/");
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("provider_secret_key_missing");
     expect(run.stderr).toContain("AUTH_PROVIDER_SECRET_KEY");

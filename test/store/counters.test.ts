@@ -110,32 +110,34 @@ for (const backend of backends) {
       expect((await counter.take("w")).allowed).toBe(true);
     });
 
-    it.runIf(backend.shared)("shares counts between instances", async () => {
-      const other = await open();
-      const spec = { name: "test_shared", points: 3, windowMs: 60_000 };
-      const here = store.counter(spec);
-      const there = other.counter(spec);
-      expect((await here.take("s")).allowed).toBe(true);
-      expect((await there.take("s")).allowed).toBe(true);
-      expect((await here.take("s")).allowed).toBe(true);
-      expect((await there.take("s")).allowed).toBe(false);
-      // Counted in the shared store itself, under the limit's name.
-      expect((await env.keys!()).some((k) => k.includes("rate-limit:test_shared:s"))).toBe(true);
-    });
+    // Memory counts are per instance by design: only the shared stores have this property.
+    if (backend.shared) {
+      it("shares counts between instances", async () => {
+        const other = await open();
+        const spec = { name: "test_shared", points: 3, windowMs: 60_000 };
+        const here = store.counter(spec);
+        const there = other.counter(spec);
+        expect((await here.take("s")).allowed).toBe(true);
+        expect((await there.take("s")).allowed).toBe(true);
+        expect((await here.take("s")).allowed).toBe(true);
+        expect((await there.take("s")).allowed).toBe(false);
+        // Counted in the shared store itself, under the limit's name.
+        expect((await env.keys!()).some((k) => k.includes("rate-limit:test_shared:s"))).toBe(true);
+      });
+    }
   });
 }
 
 describe("rate-limit counters when the shared store is unreachable", () => {
+  // A store that waited for the connection would never answer: ioredis retries forever, so the test would time out.
   it("count in memory instead of failing or waiting", async () => {
     const redis = openRedis("redis://127.0.0.1:1"); // nothing listens there
     const store = openCounterStore({ redis, redisKeyPrefix: "unreachable:" });
     try {
       const counter = store.counter({ name: "test_down", points: 2, windowMs: 60_000 });
-      const started = Date.now();
       expect((await counter.take("d")).allowed).toBe(true);
       expect((await counter.take("d")).allowed).toBe(true);
       expect((await counter.take("d")).allowed).toBe(false);
-      expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
       await store.close();
       await closeRedis(redis);

@@ -16,4 +16,9 @@ export class ManualClock implements Clock {
   advance(ms: number): void {
     this.ms += ms;
   }
+
+  /** Moves to just after `moment` (never backwards): for deadlines the client chose by the real clock. */
+  passes(moment: Date): void {
+    this.ms = Math.max(this.ms, moment.getTime() + 1);
+  }
 }

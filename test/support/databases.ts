@@ -1,13 +1,13 @@
 // The backends every store test runs on: embedded PGlite always, PostgreSQL when TEST_DATABASE_URL is set
 // (one shared test suite for all backends, as upstream does).
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
 import { embeddedDir, openDatabase, type Database } from "../../server/store/database.js";
-import { migrate } from "../../server/store/migrate.js";
+import { migrate, readMigrations } from "../../server/store/migrate.js";
 
 export interface TestDatabase {
   db: Database;
@@ -24,17 +24,28 @@ export interface CreateOptions {
   migrationsDir?: string;
 }
 
+/** A migrated database nobody has open yet: for a server, which opens its own (PGlite allows one opener). */
+export type UnopenedDatabase = Omit<TestDatabase, "db">;
+
 export interface DatabaseBackend {
   name: "embedded" | "postgres";
   create(options?: CreateOptions): Promise<TestDatabase>;
+  /** Like create(), without opening it here (opening PGlite costs most of a second). */
+  createUnopened?(): Promise<UnopenedDatabase>;
 }
 
 export function databaseBackends(): DatabaseBackend[] {
-  const backends: DatabaseBackend[] = [{ name: "embedded", create: createEmbedded }];
+  const backends: DatabaseBackend[] = [{ name: "embedded", create: createEmbedded, createUnopened: createEmbeddedUnopened }];
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (adminUrl) backends.push({ name: "postgres", create: (o) => createPostgres(adminUrl, o) });
   return backends;
 }
+
+const DEFAULT_MIGRATIONS = "prisma/migrations";
+/** The pinned PGlite version (its data directory format can change between versions). */
+const PGLITE_VERSION: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).dependencies["@electric-sql/pglite"];
+/** Databases made from a migrated template: the default migrations, applied. */
+const fromTemplate = (options: CreateOptions = {}) => options.migrate !== false && (options.migrationsDir ?? DEFAULT_MIGRATIONS) === DEFAULT_MIGRATIONS;
 
 async function prepare(db: Database, options: CreateOptions = {}) {
   if (options.migrate !== false) await migrate(db, options.migrationsDir);
@@ -42,24 +53,57 @@ async function prepare(db: Database, options: CreateOptions = {}) {
 
 const closeQuietly = (db: Database) => db.close().catch(() => {}); // tests may have closed it already
 
-// PGlite's first start runs initdb (~7 s); copying an initialized data directory takes well under a second.
-let template: Promise<string> | undefined;
-function embeddedTemplate(): Promise<string> {
-  template ??= (async () => {
-    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), "ttnid-pglite-template-")), "pglite");
-    const pglite = await PGlite.create(dir);
-    await pglite.close();
-    process.once("exit", () => rmSync(path.dirname(dir), { recursive: true, force: true }));
-    return dir;
-  })();
+// PGlite's first start runs initdb (~7 s) and migrating takes seconds more; copying a data directory that has
+// both takes well under a second. The templates live in the temporary directory under a name that changes with
+// the PGlite version and the migrations, so every test process (and the next run) reuses them.
+const embeddedTemplates = new Map<boolean, Promise<string>>();
+function embeddedTemplate(migrated: boolean): Promise<string> {
+  let template = embeddedTemplates.get(migrated);
+  if (!template) {
+    template = (async () => {
+      const digest = createHash("sha256").update(PGLITE_VERSION);
+      if (migrated) for (const m of readMigrations(DEFAULT_MIGRATIONS)) digest.update(`${m.name}:${m.checksum}\n`);
+      const dir = path.join(os.tmpdir(), `ttnid-pglite-template-${migrated ? "migrated" : "empty"}-${digest.digest("hex").slice(0, 16)}`);
+      if (existsSync(dir)) return dir;
+      // Built aside and renamed into place: a directory under the final name is always complete.
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), "ttnid-pglite-building-"));
+      try {
+        if (migrated) {
+          cpSync(await embeddedTemplate(false), embeddedDir(dataDir), { recursive: true });
+          const db = await openDatabase({ dataDir });
+          try {
+            await migrate(db, DEFAULT_MIGRATIONS);
+          } finally {
+            await db.close();
+          }
+        } else {
+          const pglite = await PGlite.create(embeddedDir(dataDir));
+          await pglite.close();
+        }
+        renameSync(embeddedDir(dataDir), dir);
+      } catch (err) {
+        if (!existsSync(dir)) throw err; // another process finished first: use its copy
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+      return dir;
+    })();
+    embeddedTemplates.set(migrated, template);
+  }
   return template;
+}
+
+async function createEmbeddedUnopened(): Promise<UnopenedDatabase> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "ttnid-test-"));
+  cpSync(await embeddedTemplate(true), embeddedDir(dataDir), { recursive: true });
+  return { dataDir, async dispose() { rmSync(dataDir, { recursive: true, force: true }); } };
 }
 
 async function createEmbedded(options?: CreateOptions): Promise<TestDatabase> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "ttnid-test-"));
-  cpSync(await embeddedTemplate(), embeddedDir(dataDir), { recursive: true });
+  cpSync(await embeddedTemplate(fromTemplate(options)), embeddedDir(dataDir), { recursive: true });
   const db = await openDatabase({ dataDir });
-  await prepare(db, options);
+  if (!fromTemplate(options)) await prepare(db, options);
   return {
     db, dataDir,
     async dispose() {
@@ -69,32 +113,72 @@ async function createEmbedded(options?: CreateOptions): Promise<TestDatabase> {
   };
 }
 
-async function createPostgres(adminUrl: string, options?: CreateOptions): Promise<TestDatabase> {
-  const name = `ttnid_test_${randomUUID().replace(/-/g, "")}`;
+async function withAdmin<T>(adminUrl: string, work: (admin: pg.Client) => Promise<T>): Promise<T> {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE "${name}"`);
+    return await work(admin);
   } finally {
     await admin.end();
   }
+}
+
+const urlOf = (adminUrl: string, name: string) => {
   const target = new URL(adminUrl);
   target.pathname = `/${name}`;
-  const url = target.toString();
+  return target.toString();
+};
+
+/**
+ * A PostgreSQL database with the current migrations applied, named after their checksums, that CREATE DATABASE
+ * … TEMPLATE copies in a fraction of the time migrating takes. Shared by every test process (and left in place
+ * for the next run); an advisory lock lets one process build it while the others wait.
+ */
+let postgresTemplate: Promise<string> | undefined;
+function postgresTemplateName(adminUrl: string): Promise<string> {
+  postgresTemplate ??= (async () => {
+    const digest = createHash("sha256");
+    for (const m of readMigrations(DEFAULT_MIGRATIONS)) digest.update(`${m.name}:${m.checksum}\n`);
+    const name = `ttnid_template_${digest.digest("hex").slice(0, 16)}`;
+    await withAdmin(adminUrl, async (admin) => {
+      await admin.query("SELECT pg_advisory_lock(hashtext('ttnid test template'))");
+      try {
+        // Marked as a template only once migrated: anything else is a build that did not finish.
+        const { rows } = await admin.query("SELECT datistemplate FROM pg_database WHERE datname = $1", [name]);
+        if (rows[0]?.datistemplate) return;
+        if (rows.length) await admin.query(`DROP DATABASE "${name}" WITH (FORCE)`);
+        await admin.query(`CREATE DATABASE "${name}"`);
+        const dataDir = mkdtempSync(path.join(os.tmpdir(), "ttnid-template-"));
+        const db = await openDatabase({ databaseUrl: urlOf(adminUrl, name), dataDir });
+        try {
+          await migrate(db, DEFAULT_MIGRATIONS);
+        } finally {
+          await db.close();
+          rmSync(dataDir, { recursive: true, force: true });
+        }
+        await admin.query(`ALTER DATABASE "${name}" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
+      } finally {
+        await admin.query("SELECT pg_advisory_unlock(hashtext('ttnid test template'))");
+      }
+    });
+    return name;
+  })();
+  return postgresTemplate;
+}
+
+async function createPostgres(adminUrl: string, options?: CreateOptions): Promise<TestDatabase> {
+  const name = `ttnid_test_${randomUUID().replace(/-/g, "")}`;
+  const template = fromTemplate(options) ? await postgresTemplateName(adminUrl) : undefined;
+  await withAdmin(adminUrl, (admin) => admin.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ""}`));
+  const url = urlOf(adminUrl, name);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "ttnid-test-"));
   const db = await openDatabase({ databaseUrl: url, dataDir });
-  await prepare(db, options);
+  if (!template) await prepare(db, options);
   return {
     db, url, dataDir,
     async dispose() {
       await closeQuietly(db);
-      const admin = new pg.Client({ connectionString: adminUrl });
-      await admin.connect();
-      try {
-        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await admin.end();
-      }
+      await withAdmin(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -12,7 +12,7 @@ import type { MailMessage } from "../../server/mail/mailer.js";
 import { ErrorDetailsSchema } from "../../gen/ttn/lorawan/v3/error_pb.js";
 import { createAdminUser, createApiKeyForUser } from "../../server/operator.js";
 import { Right } from "../../server/domain/rights.js";
-import { databaseBackends, type DatabaseBackend } from "./databases.js";
+import { databaseBackends, type DatabaseBackend, type UnopenedDatabase } from "./databases.js";
 
 export const ADMIN_PASSWORD = "Admin-Passw0rd";
 
@@ -50,7 +50,14 @@ export interface TestServerOptions {
 }
 
 export async function startTestServer(backend: DatabaseBackend, env: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
-  const database = await backend.create();
+  // The server opens the database itself (PGlite allows one opener); the admin is created through its client.
+  let database: UnopenedDatabase;
+  if (backend.createUnopened) database = await backend.createUnopened();
+  else {
+    const { db, ...rest } = await backend.create();
+    await db.close();
+    database = rest;
+  }
   const config = loadConfig({
     HOST: "127.0.0.1", PORT: "0", DATA_DIR: database.dataDir, LOG_LEVEL: "silent",
     // Every test client calls from 127.0.0.1 and many mail one admin: tests of these limits set their own.
@@ -58,14 +65,14 @@ export async function startTestServer(backend: DatabaseBackend, env: Record<stri
     ...(database.url ? { DATABASE_URL: database.url } : {}),
     ...env,
   });
-  await createAdminUser(database.db.prisma, config, { userId: "admin-user", email: "admin@example.com", password: ADMIN_PASSWORD });
-  const adminKey = await createApiKeyForUser(database.db.prisma, { userId: "admin-user", rights: [Right.ALL], name: "bootstrap", expiresAt: null });
-  await database.db.close(); // the server opens its own connection (PGlite allows one process per directory)
   const mail: MailMessage[] = [];
   const logger = createLogger("silent");
   const capture = options.captureMail ?? true;
   const start = () => startServer(config, logger, { clock: options.clock, ...(capture ? { mailTransport: async (m: MailMessage) => { mail.push(m); } } : {}) });
   let server = await start();
+  const prisma = server.app.deps.db;
+  await createAdminUser(prisma, config, { userId: "admin-user", email: "admin@example.com", password: ADMIN_PASSWORD });
+  const adminKey = await createApiKeyForUser(prisma, { userId: "admin-user", rights: [Right.ALL], name: "bootstrap", expiresAt: null });
   const baseUrl = () => `http://127.0.0.1:${server.listener.port}`;
 
   const transport = (protocol: Protocol, token?: string) => {

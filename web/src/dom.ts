@@ -67,7 +67,7 @@ export function passwordErrors(inputName: string, extra: string[] = []): ErrorFi
  * Shows `err` next to the inputs it concerns: violations by field path (`user.name` matches input `name`),
  * the `field` attribute, then `errorFields` by error name; whatever matches no input goes to the form's message line.
  */
-export function showError(form: HTMLFormElement, err: unknown, errorFields: ErrorFieldMap = {}): void {
+function showError(form: HTMLFormElement, err: unknown, errorFields: ErrorFieldMap = {}): void {
   clearErrors(form);
   const inputs = Array.from(form.querySelectorAll<HTMLInputElement>("[name]"));
   const find = (path: string) => inputs.find((i) => path === i.name || path.endsWith(`.${i.name}`));
@@ -124,7 +124,7 @@ export const describe = (err: unknown): string => humanMessage(err);
 export const session: { ended?: () => Promise<boolean> } = {};
 
 /** True when `err` means the session is gone, after the shell has taken over (keeping the work). */
-export async function sessionEnded(err: unknown): Promise<boolean> {
+async function sessionEnded(err: unknown): Promise<boolean> {
   return isIdentityError(err) && err.code === Code.Unauthenticated && session.ended !== undefined && (await session.ended());
 }
 

@@ -107,23 +107,7 @@ function transportSelect(): HTMLElement {
     transport = select.value === "grpc-web" ? "grpc-web" : "connect";
     saveTransport(transport);
     clients = clientsOver(transport);
-    /**
- * With EMAIL_VALIDATION_REQUIRED, an unconfirmed address leaves the user only their profile: say so on every page,
- * with the way out.
- */
-async function showValidationBanner(app: Console, slot: HTMLElement): Promise<void> {
-  try {
-    const config = await serverConfiguration(app.client);
-    if (!config?.userRegistration?.contactInfoValidation?.required) return;
-    const user = await app.client.users.get({ userIds: { userId: app.userId }, fieldMask: { paths: ["primary_email_address_validated_at"] } });
-    if (user.primaryEmailAddressValidatedAt) return;
-    replace(slot, h("p", { class: "notice banner", role: "status", id: "validation-banner" },
-      "Confirm your e-mail address to use everything: open the link in the e-mail we sent you, or ",
-      h("a", { href: "#/profile" }, "send it again from your profile"), "."));
-  } catch { /* the banner is a hint; pages still say what they cannot do */ }
-}
-
-void start();
+    void start();
   });
   return h("div", { class: "transport" }, h("label", { htmlFor: "transport" }, "API transport"), select);
 }
@@ -153,23 +137,7 @@ function loggedOutShell(notice?: string): void {
     if (isPublicPath()) history.replaceState(history.state, "", location.pathname + location.search);
     const back = takeReturnPath();
     if (back) history.replaceState(history.state, "", location.pathname + location.search + back);
-    /**
- * With EMAIL_VALIDATION_REQUIRED, an unconfirmed address leaves the user only their profile: say so on every page,
- * with the way out.
- */
-async function showValidationBanner(app: Console, slot: HTMLElement): Promise<void> {
-  try {
-    const config = await serverConfiguration(app.client);
-    if (!config?.userRegistration?.contactInfoValidation?.required) return;
-    const user = await app.client.users.get({ userIds: { userId: app.userId }, fieldMask: { paths: ["primary_email_address_validated_at"] } });
-    if (user.primaryEmailAddressValidatedAt) return;
-    replace(slot, h("p", { class: "notice banner", role: "status", id: "validation-banner" },
-      "Confirm your e-mail address to use everything: open the link in the e-mail we sent you, or ",
-      h("a", { href: "#/profile" }, "send it again from your profile"), "."));
-  } catch { /* the banner is a hint; pages still say what they cannot do */ }
-}
-
-void start();
+    void start();
   };
   const renderLoggedOut = () => {
     const path = currentPath();

@@ -8,7 +8,7 @@ const attr = (err: IdentityError, name: string): string => {
 };
 
 /** "in 3 minutes" for a number of seconds. */
-export function waitTime(seconds: number): string {
+function waitTime(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds <= 1) return "a moment";
   if (seconds < 90) return `${Math.ceil(seconds)} seconds`;
   const minutes = Math.ceil(seconds / 60);

@@ -5,7 +5,7 @@ import { h } from "./dom.js";
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
 
-export function describePasswordRules(config: IsConfiguration | undefined): string {
+function describePasswordRules(config: IsConfiguration | undefined): string {
   const rules = config?.userRegistration?.passwordRequirements;
   if (!rules) return "Choose a strong password.";
   const needs = [

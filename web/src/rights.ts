@@ -4,7 +4,7 @@ import { Right } from "../../client/index.js";
 
 export interface RightGroup { title: string; rights: { right: Right; label: string; description: string }[] }
 
-export const RIGHT_GROUPS: RightGroup[] = [
+const RIGHT_GROUPS: RightGroup[] = [
   {
     title: "Your profile",
     rights: [

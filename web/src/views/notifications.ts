@@ -28,7 +28,7 @@ function entityOf(n: Notification): { kind: string; id: string } {
 }
 
 /** What happened, as a sentence with the entity in it; `link` points where to look. */
-export function describeNotification(n: Notification, app: Pick<Console, "userId" | "isAdmin">): { text: string; link?: string } {
+function describeNotification(n: Notification, app: Pick<Console, "userId" | "isAdmin">): { text: string; link?: string } {
   const entity = entityOf(n);
   const yours = entity.kind === "user" && entity.id === app.userId;
   const subject = yours ? "your account" : `${entity.kind} ${entity.id}`;

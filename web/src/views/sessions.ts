@@ -5,7 +5,7 @@ import type { Console } from "../app.js";
 import { describe, h, replace } from "../dom.js";
 
 /** "Chrome 120 on Linux" from a User-Agent header; the raw header stays in the title. */
-export function describeBrowser(userAgent: string): string {
+function describeBrowser(userAgent: string): string {
   if (!userAgent) return "Unknown browser";
   const browser = [
     ["Edge", /Edg(?:e|A|iOS)?\/(\d+)/], ["Opera", /OPR\/(\d+)/], ["Firefox", /(?:Firefox|FxiOS)\/(\d+)/],
