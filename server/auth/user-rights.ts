@@ -1,4 +1,4 @@
-// "The caller's rights on user U" (spec B.0.3) and the checks built on it.
+// "The caller's rights on user U" and the checks built on it.
 import * as errors from "../domain/error-catalog.js";
 import { USER_POTENTIAL_RIGHTS, intersect, missing, rightName, union, type Right } from "../domain/rights.js";
 import type { Db } from "../store/db.js";
@@ -12,7 +12,7 @@ import type { Caller } from "./caller.js";
  */
 export async function rightsOnUser(db: Db, caller: Caller, userId: string, scope: UserScope = "active"): Promise<Set<Right>> {
   const universal = intersect(caller.universalRights, USER_POTENTIAL_RIGHTS);
-  // A credential holding nothing a user can hold (e.g. only RIGHT_SEND_INVITES) has universal rights only (B.0.3 step 2).
+  // A credential holding nothing a user can hold (e.g. only RIGHT_SEND_INVITES) has universal rights only.
   const own = caller.user?.userId === userId && intersect(caller.rights, USER_POTENTIAL_RIGHTS).size ? caller.rights : new Set<Right>();
   // The caller's own user exists and is live: resolving the credential just said so.
   const self = caller.user?.userId === userId && scope !== "deleted";

@@ -1,4 +1,4 @@
-// Every error the service can return, declared once (spec B.19 plus auth/account/invitation extras).
+// Every error the service can return, declared once (upstream's names and codes, plus account and invitation errors of our own).
 // Namespaces, names and codes copy upstream exactly because clients match on them; the message wording is ours.
 import { Code, defineError } from "./errors.js";
 

@@ -1,4 +1,4 @@
-// Password strength rules of upstream's user registration (spec C.10), in upstream's check order so the
+// Password strength rules of upstream's user registration, in upstream's check order so the
 // first error a client sees is the same one TTS would return.
 import {
   commonPassword,

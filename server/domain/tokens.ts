@@ -1,4 +1,4 @@
-// Bearer token formats (spec C.1) and secret digests. Token text must match upstream byte for byte so
+// Bearer token formats and secret digests. Token text must match upstream byte for byte so
 // existing clients, the CLI and imported keys keep working.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { malformedToken } from "./error-catalog.js";
@@ -59,7 +59,7 @@ export function generateToken(kind: TokenKind): Token {
   return { kind, id, secret, token: joinToken(kind, id, secret) };
 }
 
-/** An API key, `NNSXS.<39-char id>.<52-char secret>`: 98 chars (spec C.1 says 97, a miscount). */
+/** An API key, `NNSXS.<39-char id>.<52-char secret>`: 98 chars (5 + 1 + 39 + 1 + 52). */
 export function generateApiKey(): Token {
   return generateToken("key");
 }

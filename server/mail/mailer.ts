@@ -73,7 +73,7 @@ async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolea
 }
 
 /**
- * The durable outbox (spec D.4 [R]): `enqueue` writes a row, inside the caller's transaction when given one,
+ * The durable outbox: `enqueue` writes a row, inside the caller's transaction when given one,
  * and a worker in this process delivers due rows with exponential back-off. An RPC never waits for (or fails
  * because of) the mail server, and mail still pending at shutdown goes out after the next start.
  * Message content is never logged.

@@ -1,4 +1,4 @@
-// Work that follows a successful RPC without delaying it (internal notifications, spec D.4 "background").
+// Work that follows a successful RPC without delaying it (internal notifications).
 import type { Logger } from "../logger.js";
 
 export class BackgroundWork {

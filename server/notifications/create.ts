@@ -1,4 +1,4 @@
-// Creating a notification (spec B.3.1), shared by NotificationService.Create and the service's own notifications:
+// Creating a notification, shared by NotificationService.Create and the service's own notifications:
 // resolve receiving users, store the notification with one receiver row each, and queue its e-mails in the
 // same transaction so they are sent exactly when the notification exists.
 import type { Any } from "@bufbuild/protobuf/wkt";

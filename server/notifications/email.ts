@@ -1,4 +1,4 @@
-// The e-mail that accompanies a notification (spec D.3, D.5): one template per notification type, filled from
+// The e-mail that accompanies a notification: one template per notification type, filled from
 // the notification's entity and its data decoded into the type's message.
 import { fromBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { StateSchema } from "../../gen/ttn/lorawan/v3/enums_pb.js";
@@ -25,7 +25,7 @@ export interface NotificationContent {
   data?: { typeUrl: string; value: Uint8Array };
 }
 
-/** The data as the type's message; a missing or mismatched payload is a render error (spec D.5). */
+/** The data as the type's message; a missing or mismatched payload is a render error. */
 function decode<D extends DescMessage>(content: NotificationContent, schema: D): MessageShape<D> {
   const expected = `type.googleapis.com/${schema.typeName}`;
   if (content.data?.typeUrl !== expected) throw new Error(`${content.type} needs data of type ${schema.typeName}`);

@@ -1,4 +1,4 @@
-// The entity a notification is about, stored as a type and an ID string (spec A.3: only the ID fields survive).
+// The entity a notification is about, stored as a type and an ID string (only the ID fields survive).
 import { create } from "@bufbuild/protobuf";
 import { EntityIdentifiersSchema, type EntityIdentifiers } from "../../gen/ttn/lorawan/v3/identifiers_pb.js";
 
@@ -39,7 +39,7 @@ export function entityIdentifiers(ref: { type: string; id: string }): EntityIden
   }
 }
 
-/** Where the Console shows the entity (spec D.3); a user is shown to admins in the admin panel. */
+/** Where the Console shows the entity; a user is shown to admins in the admin panel. */
 export function entityConsoleUrl(publicUrl: string, ref: { type: string; id: string }, forAdmin = false): string {
   const console = `${publicUrl}/console`;
   const id = encodeURIComponent;

@@ -1,4 +1,4 @@
-// The notifications this service raises itself (spec A.3.1), each after its RPC succeeded, in the background:
+// The notifications this service raises itself, each after its RPC succeeded, in the background:
 // a failure is logged and never reaches the caller. Handlers call one function each.
 import { clone, create, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";

@@ -1,4 +1,4 @@
-// ttn.lorawan.v3.EntityAccess.AuthInfo (B.18): who the caller is, as resolved for every other call.
+// ttn.lorawan.v3.EntityAccess.AuthInfo: who the caller is, as resolved for every other call.
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { UserSessionSchema } from "../../gen/ttn/lorawan/v3/user_pb.js";
@@ -27,7 +27,7 @@ export function entityAccess(deps: ServiceDeps): ServiceImpl<typeof EntityAccess
 function authInfoOf(caller: Caller): AuthInfoResponse {
   const credential = caller.credential;
   const response = create(AuthInfoResponseSchema, { isAdmin: caller.isAdmin });
-  // Unset rather than empty for everyone without universal rights: anonymous callers get an empty message (B.18).
+  // Unset rather than empty for everyone without universal rights: anonymous callers get an empty message.
   if (caller.universalRights.size) response.universalRights = create(RightsSchema, { rights: sorted(caller.universalRights) });
   if (credential.kind === "api-key") {
     response.accessMethod = {

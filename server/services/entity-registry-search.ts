@@ -1,4 +1,4 @@
-// ttn.lorawan.v3.EntityRegistrySearch (spec B.17): SearchUsers, for admins only.
+// ttn.lorawan.v3.EntityRegistrySearch: SearchUsers, for admins only.
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { EntityRegistrySearch, type SearchUsersRequest } from "../../gen/ttn/lorawan/v3/search_services_pb.js";
@@ -12,7 +12,7 @@ import { searchUsers } from "../store/user-search.js";
 import { callerOf, setTotalCount, type ServiceDeps } from "./context.js";
 import { toUserMessage, userMessageOptions } from "./user-messages.js";
 
-/** The fields a filter looks at come back even when the mask omits them (B.17 step 2). */
+/** The fields a filter looks at come back even when the mask omits them. */
 function filteredPaths(req: SearchUsersRequest): string[] {
   const paths: string[] = [];
   if (req.idContains) paths.push("ids");
@@ -28,7 +28,7 @@ export function entityRegistrySearch(deps: ServiceDeps): ServiceImpl<typeof Enti
   const messageOptions = userMessageOptions(config);
   return {
     async searchUsers(req, ctx) {
-      // A bad credential fails authentication; anyone but an admin holding USER_INFO (recommendation C.8) is refused.
+      // A bad credential fails authentication; anyone but an admin holding USER_INFO is refused.
       const caller = await callerOf(deps, ctx);
       if (!isAdminWith(caller, Right.USER_INFO)) throw errors.searchForbidden();
       const paths = userReadMask([...(req.fieldMask?.paths ?? []), ...filteredPaths(req)]);

@@ -1,4 +1,4 @@
-// tti.lorawan.v3.ExternalUserRegistry (spec B.4): admin-only links between local users and their accounts at an
+// tti.lorawan.v3.ExternalUserRegistry: admin-only links between local users and their accounts at an
 // authentication provider, looked up both ways.
 import { create } from "@bufbuild/protobuf";
 import { EmptySchema } from "@bufbuild/protobuf/wkt";
@@ -34,7 +34,7 @@ export function externalUserRegistry(deps: ServiceDeps): ServiceImpl<typeof Exte
       const provider = await findProvider(db, providerId);
       if (!provider) throw errors.authenticationProviderNotFound({ provider_id: providerId });
       const user = await getUser(db, userId);
-      // Timestamps are the server's; whatever the client sent is ignored (spec B.4 [R]).
+      // Timestamps are the server's; whatever the client sent is ignored.
       const row = await withUniqueness(() =>
         links.createExternalUser(db, { userId: user.id, providerId: provider.id, externalId: link.externalId }));
       deps.logger.info({ provider_id: providerId, user_id: userId }, "external user linked");

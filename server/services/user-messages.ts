@@ -1,4 +1,4 @@
-// Translation between stored user rows and ttn.lorawan.v3.User messages, honouring read masks (B.0.4).
+// Translation between stored user rows and ttn.lorawan.v3.User messages, honouring read masks.
 import { createHash } from "node:crypto";
 import { create, fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
@@ -26,7 +26,7 @@ export const userMessageOptions = (config: Config): UserMessageOptions => ({
 });
 
 /**
- * The stored picture as readers see it (B.0.4 a): only its sizes, relative ones (our own uploads) absolute
+ * The stored picture as readers see it: only its sizes, relative ones (our own uploads) absolute
  * under PUBLIC_URL; undefined when there are none. Embedded data is never returned (rows written before
  * pictures were processed may still hold it).
  */
@@ -61,7 +61,7 @@ export function toUserMessage(row: UserRow, paths: readonly string[], options: U
   const has = (f: string) => selects(paths, f);
   if (has("created_at")) user.createdAt = ts(row.createdAt);
   if (has("updated_at")) user.updatedAt = ts(row.updatedAt);
-  user.deletedAt = ts(row.deletedAt); // always copied (B.0.4)
+  user.deletedAt = ts(row.deletedAt); // always copied
   if (has("name")) user.name = row.name;
   if (has("description")) user.description = row.description;
   if (has("attributes")) user.attributes = Object.fromEntries(row.attributes.map((a) => [a.key, a.value]));

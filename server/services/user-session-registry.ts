@@ -1,4 +1,4 @@
-// ttn.lorawan.v3.UserSessionRegistry (spec B.2): a user's own browser sessions, listed and ended.
+// ttn.lorawan.v3.UserSessionRegistry: a user's own browser sessions, listed and ended.
 import { create } from "@bufbuild/protobuf";
 import { EmptySchema } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";

@@ -65,7 +65,7 @@ export function parseOrder(order: string): { field: string; desc: boolean } {
 
 /**
  * Prisma `orderBy` for a list call: the requested field (mapped to its model field, else `fallback`), then
- * `tieBreak` in the same direction so pages never overlap (B.0.5).
+ * `tieBreak` in the same direction so pages never overlap.
  */
 export function orderBy<F extends string>(order: string, fields: Readonly<Record<string, F>>, fallback: F, tieBreak: F): Record<F, "asc" | "desc">[] {
   const { field, desc } = parseOrder(order);

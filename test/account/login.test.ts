@@ -1,4 +1,4 @@
-// The account app (spec C.2–C.5, users-and-access C.4, D.38): password login, the session cookie, /me, logout.
+// The account app: password login, the session cookie, /me, logout.
 import { pbkdf2Sync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";

@@ -3,7 +3,7 @@ import { checkPassword, defaultPasswordRequirements, type PasswordRequirements }
 import * as catalog from "../../server/domain/error-catalog.js";
 import type { ServiceError } from "../../server/domain/errors.js";
 
-// The spec's C.10 example configuration (upstream user_registry_test.go policy table).
+// The policy table of upstream's pkg/identityserver/user_registry_test.go.
 const strict: PasswordRequirements = {
   minLength: 8,
   maxLength: 1000,

@@ -1,4 +1,4 @@
-// ExternalUserRegistry (spec B.4): admin-only links between users and provider accounts, looked up both ways,
+// ExternalUserRegistry: admin-only links between users and provider accounts, looked up both ways,
 // and what a link means for password calls and purges; real clients on every backend, rotating protocols.
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
-// NotificationService at upstream behaviour (spec B.3, E.23, E.24, E.30, F.7–F.11) and the notifications the
-// service raises itself (A.3.1), through real clients over a real socket on every database backend.
+// NotificationService at upstream behaviour and the notifications the
+// service raises itself, through real clients over a real socket on every database backend.
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { anyPack, StringValueSchema, timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, type Client } from "@connectrpc/connect";
@@ -72,7 +72,7 @@ for (const backend of databaseBackends()) {
 
     const ofType = (items: Notification[], type: string) => items.filter((n) => n.notificationType === type);
 
-    describe("cluster authentication of Create (B.3.1, F.7)", () => {
+    describe("cluster authentication of Create", () => {
       const request = { entityIds: userEntity("admin-user"), notificationType: "test_notification", receivers: [NotificationReceiver.COLLABORATOR] };
 
       it("refuses a request without authorization", async () => {
@@ -102,7 +102,7 @@ for (const backend of databaseBackends()) {
     });
 
     describe("Create", () => {
-      it("stores a notification for a user entity that the user receives, data round-tripping unchanged (E.23, F.8)", async () => {
+      it("stores a notification for a user entity that the user receives, data round-tripping unchanged", async () => {
         const { userId, key } = await newUser();
         const data = anyPack(StringValueSchema, create(StringValueSchema, { value: "test" })); // as upstream's store tests
         const { id } = await cluster.create({
@@ -122,7 +122,7 @@ for (const backend of databaseBackends()) {
         expect(n.email).toBe(false); // no template for test_notification: e-mail disabled
       });
 
-      it("keeps the e-mail flag and mails every receiver when the type has a template (F.8, F.10)", async () => {
+      it("keeps the e-mail flag and mails every receiver when the type has a template", async () => {
         const { userId, key } = await newUser();
         const before = server.mail.length;
         const id = await notify(userId, "password_changed", { email: true });
@@ -136,7 +136,7 @@ for (const backend of databaseBackends()) {
         expect(mails[0]!.html).toContain("https://tts.example.com/console");
       });
 
-      it("finds no receivers for other entity types (F.11)", async () => {
+      it("finds no receivers for other entity types", async () => {
         const err = await rpcError(cluster.create({
           entityIds: { ids: { case: "applicationIds", value: { applicationId: "app-1" } } }, notificationType: "test_notification",
           receivers: [NotificationReceiver.ADMINISTRATIVE_CONTACT],
@@ -156,7 +156,7 @@ for (const backend of databaseBackends()) {
     });
 
     describe("List and UpdateStatus", () => {
-      it("lists newest first with status filter, pagination and x-total-count (E.24, E.30)", async () => {
+      it("lists newest first with status filter, pagination and x-total-count", async () => {
         const { userId, key } = await newUser();
         const ids: string[] = [];
         for (let i = 0; i < 5; i++) ids.push(await notify(userId));
@@ -178,7 +178,7 @@ for (const backend of databaseBackends()) {
         expect(both.total).toBe(2);
       });
 
-      it("updates only the caller's own rows; foreign, unknown and non-UUID IDs are ignored (B.3.3, F.12)", async () => {
+      it("updates only the caller's own rows; foreign, unknown and non-UUID IDs are ignored", async () => {
         const alice = await newUser();
         const bob = await newUser();
         const mine = await notify(alice.userId);
@@ -208,7 +208,7 @@ for (const backend of databaseBackends()) {
         }
       });
 
-      it("needs RIGHT_USER_NOTIFICATIONS_READ on the receiver: own key, admin or cluster (B.3.2)", async () => {
+      it("needs RIGHT_USER_NOTIFICATIONS_READ on the receiver: own key, admin or cluster", async () => {
         const owner = await newUser([Right.USER_NOTIFICATIONS_READ]);
         const narrow = await newUser([Right.USER_INFO]);
         const id = await notify(owner.userId);
@@ -231,7 +231,7 @@ for (const backend of databaseBackends()) {
       });
     });
 
-    describe("notifications raised by the service (A.3.1)", () => {
+    describe("notifications raised by the service", () => {
       it("api_key_created and api_key_changed go to the key's owner, without the secret, with an e-mail", async () => {
         const { userId, key } = await newUser();
         const created = await access(key).createAPIKey({ userIds: { userId }, rights: [Right.USER_INFO], name: "mine" });
@@ -300,7 +300,7 @@ for (const backend of databaseBackends()) {
     });
     afterAll(async () => { await server?.close(); });
 
-    it("announces a self-registered user to every admin, without its secrets (F.9)", async () => {
+    it("announces a self-registered user to every admin, without its secrets", async () => {
       await server.client(UserRegistry, "connect").create({
         user: { ids: { userId: "newcomer" }, primaryEmailAddress: "newcomer@example.com", password: PASSWORD, name: "New Comer" },
       });

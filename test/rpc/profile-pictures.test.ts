@@ -1,4 +1,4 @@
-// Profile pictures (spec A.3, B.0.4, B.1 step 7, B.4 step 9, B.7–B.9): embedded uploads are checked, stored
+// Profile pictures: embedded uploads are checked, stored
 // apart from the user and served at /profile-pictures/<id>; users only ever carry `sizes` URLs. Through real
 // clients over a real socket, on every database backend.
 import { cpSync, mkdtempSync, rmSync } from "node:fs";

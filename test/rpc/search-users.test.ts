@@ -1,4 +1,4 @@
-// EntityRegistrySearch.SearchUsers (spec A.7, B.17, D.16, D.27, D.28), through real clients over a real socket,
+// EntityRegistrySearch.SearchUsers, through real clients over a real socket,
 // on every database backend.
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -56,7 +56,7 @@ for (const backend of databaseBackends()) {
     });
     afterAll(async () => { await server?.close(); });
 
-    describe("who may search (D.16)", () => {
+    describe("who may search", () => {
       const callers: [string, () => string | undefined][] = [
         ["an anonymous caller", () => undefined],
         ["a non-admin with a RIGHT_USER_ALL key", () => userKey],
@@ -82,7 +82,7 @@ for (const backend of databaseBackends()) {
       });
     });
 
-    it("finds live users only, or only deleted ones with deleted (D.27)", async () => {
+    it("finds live users only, or only deleted ones with deleted", async () => {
       const live = await found({ limit: 100 }, "grpc");
       expect(live.ids.sort()).toEqual(["admin-user", ...LIVE].sort());
       expect(live.total).toBe(LIVE.length + 1);
@@ -90,7 +90,7 @@ for (const backend of databaseBackends()) {
       expect(deleted).toEqual({ ids: ["gamma-two"], total: 1 });
     });
 
-    it("answers contact_info with the primary e-mail address (D.27)", async () => {
+    it("answers contact_info with the primary e-mail address", async () => {
       const { users } = await search(server.adminKey).searchUsers({ idContains: "alpha", fieldMask: { paths: ["contact_info"] } });
       expect(users).toHaveLength(2);
       for (const user of users) {
@@ -100,7 +100,7 @@ for (const backend of databaseBackends()) {
       }
     });
 
-    it("matches description_contains as full text, not as a substring (D.28)", async () => {
+    it("matches description_contains as full text, not as a substring", async () => {
       expect((await ids({ descriptionContains: "test description", limit: 10 })).sort()).toEqual(["alpha-one", "alpha-two", "beta-one", "beta-two"]);
       expect(await ids({ descriptionContains: "test description", deleted: true })).toEqual(["gamma-two"]);
       expect(await ids({ descriptionContains: "unrelated" })).toEqual(["gamma-one"]);

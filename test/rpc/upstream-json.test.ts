@@ -1,4 +1,4 @@
-// Upstream's JSON dialect over the Connect protocol (spec 0.5): snake_case field names, field masks as objects
+// Upstream's JSON dialect over the Connect protocol: snake_case field names, field masks as objects
 // with snake_case paths, enum values without their prefix; canonical JSON keeps working beside it.
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

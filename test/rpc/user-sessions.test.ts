@@ -1,4 +1,4 @@
-// UserSessionRegistry (spec B.2, E.3–E.5, users-and-access D.33) and what else ends sessions (C.6/C.7):
+// UserSessionRegistry and what else ends sessions:
 // own sessions listed and deleted with RIGHT_USER_ALL; revoke_all_access, Delete and Purge end them all.
 import { Code } from "@connectrpc/connect";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
@@ -101,7 +101,7 @@ for (const backend of databaseBackends()) {
       const cookies = [await loggedIn(server, userId), await loggedIn(server, userId), await loggedIn(server, userId)];
       const registry = server.client(UserRegistry, "connect");
 
-      // Changed in the first session: that one goes on, the others end (spec C.6 [R]).
+      // Changed in the first session: that one goes on, the others end.
       await clientWithHeaders(server, UserRegistry, { cookie: cookies[0]! }).updatePassword({ userIds: { userId }, old: PASSWORD, new: "Changed-Passw0rd", revokeAllAccess: false });
       expect((await request(server, "GET", "/oauth/api/me", { headers: { cookie: cookies[0]! } })).status).toBe(200);
       expect((await request(server, "GET", "/oauth/api/me", { headers: { cookie: cookies[1]! } })).status).toBe(401);

@@ -18,7 +18,7 @@ for (const backend of databaseBackends()) {
 
         await softDelete(db, "alice");
         await newUser(db, "alice2", "alice@example.COM");
-        // Restoring the old user now collides with the new owner of the address (upstream B.0.6).
+        // Restoring the old user now collides with the new owner of the address.
         await expect(db.prisma.user.update({ where: { userId: "alice" }, data: { deletedAt: null } })).rejects.toMatchObject({
           code: "P2002",
         });
