@@ -31,7 +31,7 @@ const retrySeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /** `pkg/ratelimit:rate_limit_exceeded` (8) as upstream names it, plus when to retry (seconds). */
 function limitError(counter: Counter, retryAfterMs: number) {
-  return errors.rateLimitExceeded({ key: counter.spec.name, rate: counter.spec.points, retry_after: retrySeconds(retryAfterMs) });
+  return errors.rateLimitExceeded({ key: counter.rule.name, rate: counter.rule.points, retry_after: retrySeconds(retryAfterMs) });
 }
 
 /** One reserved password check; settle it exactly once (later calls are ignored). */
@@ -77,7 +77,7 @@ class PasswordAttempts {
       await Promise.all(dims.map(([counter, key]) => counter.giveBack(key)));
       const counter = dims[refused]![0];
       const retryAfterMs = Math.max(...taken.filter((t) => !t.allowed).map((t) => t.retryAfterMs));
-      this.report({ limit: counter.spec.name as LimitName, retryAfterMs });
+      this.report({ limit: counter.rule.name as LimitName, retryAfterMs });
       throw limitError(counter, retryAfterMs);
     }
     let settled = false;
@@ -119,7 +119,7 @@ export class Quota {
   async take(key: string): Promise<number | undefined> {
     const taken = await this.counter.take(key);
     if (taken.allowed) return undefined;
-    this.report({ limit: this.counter.spec.name as LimitName, retryAfterMs: taken.retryAfterMs });
+    this.report({ limit: this.counter.rule.name as LimitName, retryAfterMs: taken.retryAfterMs });
     return taken.retryAfterMs;
   }
 

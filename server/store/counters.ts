@@ -10,7 +10,7 @@ import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterRe
 
 export type CounterStoreKind = "memory" | "postgres" | "redis";
 
-export interface CounterSpec {
+export interface CounterRule {
   /** Names the counter family; part of every key, so families never share a count. */
   name: string;
   /** What a window allows. */
@@ -27,7 +27,7 @@ export interface Taken {
 }
 
 export interface Counter {
-  readonly spec: CounterSpec;
+  readonly rule: CounterRule;
   /** Counts one for `key` and says whether the window still allowed it; atomic across instances. */
   take(key: string): Promise<Taken>;
   /** Gives back one taken earlier (an attempt that did not happen, or did not count). */
@@ -38,7 +38,7 @@ export interface Counter {
 
 export interface CounterStore {
   kind: CounterStoreKind;
-  counter(spec: CounterSpec): Counter;
+  counter(rule: CounterRule): Counter;
   close(): Promise<void>;
 }
 
@@ -59,12 +59,12 @@ export function openCounterStore(options: CounterStoreOptions): CounterStore {
     const prefix = options.redisKeyPrefix ?? "";
     return {
       kind: "redis",
-      counter: (spec) => wrap(spec, new RateLimiterRedis({
+      counter: (rule) => wrap(rule, new RateLimiterRedis({
         storeClient: redis,
         rejectIfRedisNotReady: true,
-        keyPrefix: `${prefix}rate-limit:${spec.name}`,
-        ...limits(spec),
-        insuranceLimiter: memory(spec),
+        keyPrefix: `${prefix}rate-limit:${rule.name}`,
+        ...limits(rule),
+        insuranceLimiter: memory(rule),
       })),
       close: async () => {}, // the Redis client belongs to whoever opened it
     };
@@ -77,7 +77,7 @@ export function openCounterStore(options: CounterStoreOptions): CounterStore {
     let sweeping = false;
     return {
       kind: "postgres",
-      counter: (spec) => {
+      counter: (rule) => {
         const limiter = new RateLimiterPostgres({
           storeClient: pool,
           storeType: "pool",
@@ -85,27 +85,27 @@ export function openCounterStore(options: CounterStoreOptions): CounterStore {
           tableCreated: true,
           // One family sweeps expired rows (every 5 minutes); the others need not repeat it.
           clearExpiredByTimeout: !sweeping,
-          keyPrefix: `rate-limit:${spec.name}`,
-          ...limits(spec),
-          insuranceLimiter: memory(spec),
+          keyPrefix: `rate-limit:${rule.name}`,
+          ...limits(rule),
+          insuranceLimiter: memory(rule),
         });
         sweeping = true;
-        return wrap(spec, limiter);
+        return wrap(rule, limiter);
       },
       close: () => pool.end(),
     };
   }
-  return { kind: "memory", counter: (spec) => wrap(spec, memory(spec)), close: async () => {} };
+  return { kind: "memory", counter: (rule) => wrap(rule, memory(rule)), close: async () => {} };
 }
 
-const limits = (spec: CounterSpec) => ({ points: spec.points, duration: Math.max(1, Math.ceil(spec.windowMs / 1000)) });
+const limits = (rule: CounterRule) => ({ points: rule.points, duration: Math.max(1, Math.ceil(rule.windowMs / 1000)) });
 
-const memory = (spec: CounterSpec) => new RateLimiterMemory({ keyPrefix: `rate-limit:${spec.name}`, ...limits(spec) });
+const memory = (rule: CounterRule) => new RateLimiterMemory({ keyPrefix: `rate-limit:${rule.name}`, ...limits(rule) });
 
-function wrap(spec: CounterSpec, limiter: RateLimiterAbstract): Counter {
-  const retryAfter = (res: RateLimiterRes) => (res.msBeforeNext >= 0 ? res.msBeforeNext : spec.windowMs);
+function wrap(rule: CounterRule, limiter: RateLimiterAbstract): Counter {
+  const retryAfter = (res: RateLimiterRes) => (res.msBeforeNext >= 0 ? res.msBeforeNext : rule.windowMs);
   return {
-    spec,
+    rule,
     async take(key) {
       try {
         const res = await limiter.consume(key, 1);

@@ -114,9 +114,9 @@ for (const backend of backends) {
     if (backend.shared) {
       it("shares counts between instances", async () => {
         const other = await open();
-        const spec = { name: "test_shared", points: 3, windowMs: 60_000 };
-        const here = store.counter(spec);
-        const there = other.counter(spec);
+        const rule = { name: "test_shared", points: 3, windowMs: 60_000 };
+        const here = store.counter(rule);
+        const there = other.counter(rule);
         expect((await here.take("s")).allowed).toBe(true);
         expect((await there.take("s")).allowed).toBe(true);
         expect((await here.take("s")).allowed).toBe(true);
