@@ -1,12 +1,12 @@
-// The operator CLI two ways: `runCli` evaluates server/cli.ts inside the test process (fast: no process start, no
+// The operator CLI two ways: `runCli` runs its commands inside the test process (fast: no process start, no
 // TypeScript compile), `spawnCli` starts it as an operator does. Suites use spawnCli once to prove the entry point,
 // runCli for everything else.
 import { execFile } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { format } from "node:util";
-import { vi } from "vitest";
+import { ConfigError, loadConfig, type Config } from "../../server/config.js";
+import { directContext, runOperatorCommand } from "../../server/operator-commands.js";
 
 export interface CliRun { code: number; stdout: string; stderr: string }
 
@@ -24,29 +24,21 @@ export function spawnCli(env: Record<string, string>, ...args: string[]): Promis
 }
 
 /**
- * Runs the CLI module in this process with `args` and exactly `env` as its environment, capturing what it prints
- * and the exit code it asks for. Calls must not overlap (they swap process-wide state); tests in a file run in turn.
+ * The CLI's command runner in this process, on a database it opens for the command (as the CLI does when no
+ * server holds the embedded database), with `env` as the whole environment.
  */
 export async function runCli(env: Record<string, string>, ...args: string[]): Promise<CliRun> {
+  let config: Config;
+  try {
+    config = loadConfig(cliEnv(env));
+  } catch (err) {
+    if (err instanceof ConfigError) return { code: 1, stdout: "", stderr: `configuration error: ${err.message}\n` };
+    throw err;
+  }
   const stdout: string[] = [];
   const stderr: string[] = [];
-  let code = -1;
-  const savedEnv = process.env;
-  const savedArgv = process.argv;
-  const log = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => { stdout.push(`${format(...a)}\n`); });
-  const error = vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => { stderr.push(`${format(...a)}\n`); });
-  const exit = vi.spyOn(process, "exit").mockImplementation(((c?: number) => { code = c ?? 0; }) as typeof process.exit);
-  try {
-    process.env = cliEnv(env);
-    process.argv = [savedArgv[0]!, path.join(root, "server/cli.ts"), ...args];
-    vi.resetModules(); // the module runs its command when evaluated
-    await import("../../server/cli.js");
-  } finally {
-    process.env = savedEnv;
-    process.argv = savedArgv;
-    log.mockRestore();
-    error.mockRestore();
-    exit.mockRestore();
-  }
+  const code = await runOperatorCommand(args, directContext(config), {
+    out: (line) => stdout.push(`${line}\n`), err: (line) => stderr.push(`${line}\n`),
+  });
   return { code, stdout: stdout.join(""), stderr: stderr.join("") };
 }
