@@ -243,7 +243,7 @@ async function prepare(backend: "embedded" | "postgres"): Promise<Prepared> {
   const env: Record<string, string> = {
     HOST: "127.0.0.1", DATA_DIR: dataDir, ...(url ? { DATABASE_URL: url } : {}),
     // The storm logs in as one user from one address, far past what the guessing protection allows by default.
-    LOGIN_RATE_LIMIT_PER_USER: "1000", LOGIN_RATE_LIMIT_PER_ADDRESS: "100000",
+    LOGIN_RATE_LIMIT_PER_USER_ADDRESS: "1000", LOGIN_RATE_LIMIT_PER_USER: "1000", LOGIN_RATE_LIMIT_PER_ADDRESS: "100000",
   };
   const config = loadConfig({ ...env, PORT: "0" });
   const db = await openDatabase({ databaseUrl: url, dataDir });
