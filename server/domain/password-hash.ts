@@ -58,6 +58,13 @@ function hasherProcess(): ChildProcess {
   if (hasher?.connected) return hasher;
   const child = fork(fileURLToPath(new URL("./password-hasher.mjs", import.meta.url)), [], {
     execArgv: [], // no loaders, profilers or inspectors of the server's own
+    env: {
+      ...process.env,
+      // One pool thread per slot; and every 19 MiB hash arena is mapped and unmapped, instead of glibc keeping one
+      // per thread after its first hash (120 MB resident for an idle hasher otherwise).
+      UV_THREADPOOL_SIZE: String(hashSlots),
+      MALLOC_MMAP_THRESHOLD_: "131072",
+    },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   child.on("message", (m: { id: number; ok: boolean; value?: unknown; error?: string }) => {
