@@ -5,7 +5,7 @@
 // need, nor the plan choice below); the rows are then loaded with the usual user columns, in page order.
 import { Prisma } from "../../prisma/generated/client.js";
 import { parseOrder, rawAccessOf, type Db } from "./db.js";
-import { USER_ORDER_FIELDS, findUsersByIds, type UserRow } from "./users.js";
+import { USER_ORDER_FIELDS, findUsersByIds, type PageColumns, type UserRow } from "./users.js";
 
 export interface UserSearch {
   /** user_id or name contains it, or the description matches it (full-text). */
@@ -126,10 +126,10 @@ async function estimatedMatches(query: Query, where: Prisma.Sql): Promise<number
 }
 
 /** One page of matching users in the requested order, and the number of matches before paging. */
-export async function searchUsers(db: Db, search: UserSearch): Promise<{ users: UserRow[]; total: number }> {
+export async function searchUsers(db: Db, search: UserSearch, columns: PageColumns = {}): Promise<{ users: UserRow[]; total: number }> {
   const { ids, total } = await matchingPage(db, search, whereClause(search));
   if (!ids.length) return { users: [], total };
-  const rows = await findUsersByIds(db, ids);
+  const rows = await findUsersByIds(db, ids, columns);
   const byId = new Map(rows.map((r) => [r.id, r]));
   // A row deleted between the two queries is simply left out.
   return { users: ids.flatMap((id) => byId.get(id) ?? []), total };
