@@ -89,15 +89,41 @@ export async function getUser(db: Db, userId: string, scope: UserScope = "active
   return user;
 }
 
-/** The hashes needed to check a password; never part of a user read. */
-export function findUserSecrets(db: Db, userId: string) {
-  return db.user.findFirst({
-    where: { userId, deletedAt: null },
-    select: {
-      id: true, userId: true, passwordHash: true, temporaryPasswordHash: true, temporaryPasswordExpiresAt: true,
-      primaryEmailAddress: true, name: true, state: true, admin: true,
-    },
-  });
+export interface UserSecrets {
+  id: string;
+  userId: string;
+  passwordHash: string;
+  temporaryPasswordHash: string | null;
+  temporaryPasswordExpiresAt: Date | null;
+  primaryEmailAddress: string;
+  name: string;
+  state: number;
+  admin: boolean;
+}
+
+/** The hashes needed to check a password; never part of a user read. Raw SQL beside a root client (every login). */
+export async function findUserSecrets(db: Db, userId: string): Promise<UserSecrets | null> {
+  const raw = rawAccessOf(db);
+  if (!raw) {
+    return db.user.findFirst({
+      where: { userId, deletedAt: null },
+      select: {
+        id: true, userId: true, passwordHash: true, temporaryPasswordHash: true, temporaryPasswordExpiresAt: true,
+        primaryEmailAddress: true, name: true, state: true, admin: true,
+      },
+    });
+  }
+  const { rows: [r] } = await raw.sql(
+    `SELECT "id", "user_id", "password_hash", "temporary_password_hash", "temporary_password_expires_at", "primary_email_address",
+       "name", "state", "admin" FROM "users" WHERE "user_id" = $1 AND "deleted_at" IS NULL`,
+    [userId], "find_user_secrets",
+  );
+  if (!r) return null;
+  return {
+    id: r.id, userId: r.user_id, passwordHash: r.password_hash, temporaryPasswordHash: r.temporary_password_hash,
+    temporaryPasswordExpiresAt: r.temporary_password_expires_at, primaryEmailAddress: r.primary_email_address, name: r.name,
+    state: r.state, admin: r.admin,
+  };
 }
 
 export type UserWrite = Omit<Prisma.UserUncheckedCreateInput, "attributes" | "id">;
