@@ -6,8 +6,9 @@ import argon2 from "argon2";
 import { readdirSync } from "node:fs";
 import os from "node:os";
 
-// 10: under contention Linux gives a thread of nice 0 about nine times the CPU time of this one.
-const nice = 10;
+// 5: under contention Linux gives a thread of nice 0 three times the CPU time of this one (10 would be nine times,
+// but lets other busy programs on the machine starve logins).
+const nice = 5;
 // On Linux a priority belongs to a thread: lower every thread there is now (threads started later, such as
 // libuv's pool that runs the hashes, inherit it from the main thread).
 try {
