@@ -26,6 +26,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         censor: "[redacted]",
       },
     },
-    destination,
+    // Asynchronous writes (flushed on exit): a busy server batches its log lines into few writes instead of one
+    // blocking write per RPC on the event loop.
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }

@@ -1,7 +1,9 @@
 // Password (and temporary-password) hashing. New hashes are argon2id; upstream's PBKDF2 strings are still
 // verified so users imported from The Things Stack can log in (callers may rehash on success, see needsRehash).
 import argon2 from "argon2";
+import { fork, type ChildProcess } from "node:child_process";
 import { pbkdf2, randomBytes, timingSafeEqual } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import {
   invalidHash,
@@ -15,8 +17,9 @@ const pbkdf2Async = promisify(pbkdf2);
 
 // OWASP Password Storage Cheat Sheet floor for argon2id: 19 MiB, 2 passes, 1 lane.
 // Measured on the dev container (2 vCPU, Node 20.20, argon2 0.45.1): ~40 ms per hash, ~35 ms per verify.
-// The native addon runs on libuv's threadpool, so the event loop keeps ticking meanwhile; but four hashes at once
-// (the pool's size) would take every core of a small machine from it, so at most `setHashConcurrency` run at once.
+// Hashes run in a child process (password-hasher.mjs) at a lower CPU priority, so the event loop keeps ticking and,
+// when the machine is busy, a login storm cannot take CPU time from other calls; and at most `setHashConcurrency`
+// run at once, so hashing never takes every core of a small machine.
 const ARGON2_OPTIONS = {
   type: argon2.argon2id,
   memoryCost: 19456,
@@ -46,8 +49,64 @@ async function withHashSlot<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+let hasher: ChildProcess | undefined;
+let nextRequest = 0;
+const requests = new Map<number, { resolve(value: unknown): void; reject(err: Error): void }>();
+
+/** The hashing child, started on first use; it keeps this process alive only while it has work. */
+function hasherProcess(): ChildProcess {
+  if (hasher?.connected) return hasher;
+  const child = fork(fileURLToPath(new URL("./password-hasher.mjs", import.meta.url)), [], {
+    execArgv: [], // no loaders, profilers or inspectors of the server's own
+    env: {
+      ...process.env,
+      // One pool thread per slot; and every 19 MiB hash arena is mapped and unmapped, instead of glibc keeping one
+      // per thread after its first hash (120 MB resident for an idle hasher otherwise).
+      UV_THREADPOOL_SIZE: String(hashSlots),
+      MALLOC_MMAP_THRESHOLD_: "131072",
+    },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  child.on("message", (m: { id: number; ok: boolean; value?: unknown; error?: string }) => {
+    const request = requests.get(m.id);
+    if (!request) return;
+    requests.delete(m.id);
+    if (!requests.size) idle(child);
+    if (m.ok) request.resolve(m.value);
+    else request.reject(new Error(m.error));
+  });
+  const gone = () => {
+    if (hasher === child) hasher = undefined;
+    for (const request of requests.values()) request.reject(new Error("the password hasher exited"));
+    requests.clear();
+  };
+  child.on("exit", gone);
+  child.on("error", gone);
+  idle(child);
+  hasher = child;
+  return child;
+}
+
+function idle(child: ChildProcess): void {
+  child.unref();
+  child.channel?.unref();
+}
+
+function inHasher<T>(op: "hash" | "verify", args: unknown[]): Promise<T> {
+  const child = hasherProcess();
+  const id = nextRequest++;
+  return new Promise<T>((resolve, reject) => {
+    requests.set(id, { resolve: resolve as (value: unknown) => void, reject });
+    child.ref();
+    child.channel?.ref();
+    child.send({ id, op, args }, (err) => {
+      if (err && requests.delete(id)) reject(err);
+    });
+  });
+}
+
 export async function hashPassword(password: string): Promise<string> {
-  return withHashSlot(() => argon2.hash(password, ARGON2_OPTIONS));
+  return withHashSlot(() => inHasher<string>("hash", [password, ARGON2_OPTIONS]));
 }
 
 /**
@@ -58,7 +117,7 @@ export async function hashPassword(password: string): Promise<string> {
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   if (hash.startsWith("$argon2")) {
     try {
-      return await withHashSlot(() => argon2.verify(hash, password));
+      return await withHashSlot(() => inHasher<boolean>("verify", [hash, password]));
     } catch {
       throw invalidHash();
     }

@@ -150,6 +150,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
         deleted: req.deleted,
         order: req.order,
         ...page(req.limit, req.page, config.defaultPageLimit),
+        attributes: selects(paths, "attributes"),
       });
       setTotalCount(ctx, total);
       return create(UsersSchema, { users: rows.map((r) => toUserMessage(r, paths, messageOptions)) });

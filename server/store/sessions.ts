@@ -1,6 +1,7 @@
 // User sessions and login tokens. The session secret's digest is only read by `readSessionForAuth` (credentials.ts).
 import type { Prisma } from "../../prisma/generated/client.js";
-import { isUuid, orderBy, type Db } from "./db.js";
+import { randomUUID } from "node:crypto";
+import { isUuid, orderBy, rawAccessOf, type Db } from "./db.js";
 
 const sessionColumns = {
   id: true, expiresAt: true, lastSeenAt: true, createdAt: true, updatedAt: true,
@@ -10,10 +11,20 @@ export type SessionRow = Prisma.UserSessionGetPayload<{ select: typeof sessionCo
 
 export const isSessionId = isUuid;
 
-export function createSession(
+/** Every login writes one: raw SQL beside a root client (the same row Prisma would write), Prisma in a transaction. */
+export async function createSession(
   db: Db, data: { userId: string; secretHash: string; expiresAt: Date; createdAt: Date; userAgent?: string | null; clientAddress?: string | null },
 ): Promise<SessionRow> {
-  return db.userSession.create({ data: { ...data, lastSeenAt: data.createdAt }, select: sessionColumns });
+  const sql = rawAccessOf(db)?.sql;
+  if (!sql) return db.userSession.create({ data: { ...data, lastSeenAt: data.createdAt }, select: sessionColumns });
+  const { rows: [r] } = await sql(
+    `INSERT INTO "user_sessions" ("id", "user_id", "secret_hash", "expires_at", "last_seen_at", "created_at", "updated_at", "user_agent", "client_address")
+     VALUES ($1::uuid, $2::uuid, $3, $4, $5, $5, $5, $6, $7)
+     RETURNING "id", "expires_at", "last_seen_at", "created_at", "updated_at"`,
+    [randomUUID(), data.userId, data.secretHash, data.expiresAt, data.createdAt, data.userAgent ?? null, data.clientAddress ?? null],
+    "create_session",
+  );
+  return { id: r.id, expiresAt: r.expires_at, lastSeenAt: r.last_seen_at, createdAt: r.created_at, updatedAt: r.updated_at };
 }
 
 export type { SessionForAuth } from "./credentials.js";

@@ -4,8 +4,8 @@
 // The ID page is parameterised raw SQL (Prisma's builder cannot express the expression predicates the indexes
 // need, nor the plan choice below); the rows are then loaded with the usual user columns, in page order.
 import { Prisma } from "../../prisma/generated/client.js";
-import { parseOrder, type Db } from "./db.js";
-import { USER_ORDER_FIELDS, findUsersByIds, type UserRow } from "./users.js";
+import { parseOrder, rawAccessOf, type Db } from "./db.js";
+import { USER_ORDER_FIELDS, findUsersByIds, type PageColumns, type UserRow } from "./users.js";
 
 export interface UserSearch {
   /** user_id, name or primary e-mail address contains it, or the description matches it (full-text). */
@@ -81,20 +81,30 @@ const EXACT_COUNT_LIMIT = 1_000;
  * - many: they are dense enough that walking the order's index meets a page of them early. When the planner's
  *   estimate already says so, the page is read while counting.
  */
+/** Runs a query built with Prisma.sql: as raw SQL beside a root client (no query engine work), else through Prisma. */
+type Query = <T>(query: Prisma.Sql) => Promise<T[]>;
+
+function queryOf(db: Db): Query {
+  const raw = rawAccessOf(db);
+  if (!raw) return (query) => db.$queryRaw(query);
+  return async <T>(query: Prisma.Sql) => (await raw.sql(query.text, query.values)).rows as T[];
+}
+
 async function matchingPage(db: Db, search: UserSearch, where: Prisma.Sql): Promise<{ ids: string[]; total: number }> {
+  const query = queryOf(db);
   const order = orderOf(search.order);
   const limit = search.exactCountLimit ?? EXACT_COUNT_LIMIT;
   const countUpToLimit = async () => {
-    const [row] = await db.$queryRaw<{ counted: number }[]>`
+    const [row] = await query<{ counted: number }>(Prisma.sql`
       WITH m AS MATERIALIZED (SELECT 1 FROM "users" u WHERE ${where})
-      SELECT count(*)::int AS counted FROM (SELECT 1 FROM m LIMIT ${limit + 1}) c`;
+      SELECT count(*)::int AS counted FROM (SELECT 1 FROM m LIMIT ${limit + 1}) c`);
     return row?.counted ?? 0;
   };
   const walkOrderIndex = async () =>
-    (await db.$queryRaw<{ id: string }[]>`SELECT u."id" FROM "users" u WHERE ${where}
-      ORDER BY ${order.by("u")} LIMIT ${search.take} OFFSET ${search.skip}`).map((r) => r.id);
+    (await query<{ id: string }>(Prisma.sql`SELECT u."id" FROM "users" u WHERE ${where}
+      ORDER BY ${order.by("u")} LIMIT ${search.take} OFFSET ${search.skip}`)).map((r) => r.id);
   // Planning alone tells whether matches are plentiful; then the page need not wait for the count.
-  const estimate = await estimatedMatches(db, where);
+  const estimate = await estimatedMatches(query, where);
   if (estimate > 10 * limit) {
     const [counted, ids] = await Promise.all([countUpToLimit(), walkOrderIndex()]);
     return { ids, total: counted > limit ? Math.max(counted, estimate) : counted };
@@ -103,24 +113,24 @@ async function matchingPage(db: Db, search: UserSearch, where: Prisma.Sql): Prom
   if (counted > limit) return { ids: await walkOrderIndex(), total: Math.max(counted, estimate) };
   if (counted <= search.skip) return { ids: [], total: counted };
   const extra = order.column === "user_id" ? Prisma.empty : Prisma.raw(`, u."${order.column}"`);
-  const rows = await db.$queryRaw<{ id: string }[]>`
+  const rows = await query<{ id: string }>(Prisma.sql`
     WITH m AS MATERIALIZED (SELECT u."id", u."user_id"${extra} FROM "users" u WHERE ${where})
-    SELECT m."id" FROM m ORDER BY ${order.by("m")} LIMIT ${search.take} OFFSET ${search.skip}`;
+    SELECT m."id" FROM m ORDER BY ${order.by("m")} LIMIT ${search.take} OFFSET ${search.skip}`);
   return { ids: rows.map((r) => r.id), total: counted };
 }
 
 /** The planner's estimate of how many rows match (from the statistics ANALYZE keeps), without reading them. */
-async function estimatedMatches(db: Db, where: Prisma.Sql): Promise<number> {
-  const [row] = await db.$queryRaw<{ "QUERY PLAN": unknown }[]>`EXPLAIN (FORMAT JSON) SELECT 1 FROM "users" u WHERE ${where}`;
+async function estimatedMatches(query: Query, where: Prisma.Sql): Promise<number> {
+  const [row] = await query<{ "QUERY PLAN": unknown }>(Prisma.sql`EXPLAIN (FORMAT JSON) SELECT 1 FROM "users" u WHERE ${where}`);
   const plan = typeof row?.["QUERY PLAN"] === "string" ? JSON.parse(row["QUERY PLAN"]) : row?.["QUERY PLAN"];
   return Math.round(Number((plan as [{ Plan: { "Plan Rows": number } }])?.[0]?.Plan?.["Plan Rows"] ?? 0));
 }
 
 /** One page of matching users in the requested order, and the number of matches before paging. */
-export async function searchUsers(db: Db, search: UserSearch): Promise<{ users: UserRow[]; total: number }> {
+export async function searchUsers(db: Db, search: UserSearch, columns: PageColumns = {}): Promise<{ users: UserRow[]; total: number }> {
   const { ids, total } = await matchingPage(db, search, whereClause(search));
   if (!ids.length) return { users: [], total };
-  const rows = await findUsersByIds(db, ids);
+  const rows = await findUsersByIds(db, ids, columns);
   const byId = new Map(rows.map((r) => [r.id, r]));
   // A row deleted between the two queries is simply left out.
   return { users: ids.flatMap((id) => byId.get(id) ?? []), total };

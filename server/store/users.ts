@@ -39,13 +39,24 @@ export async function findUser(db: Db, userId: string, scope: UserScope = "activ
 }
 
 // The same columns as `userColumns` in raw SQL, for reads outside transactions (every Get, List and search page).
-const USER_SELECT = `SELECT u."id", u."user_id", u."name", u."description", u."primary_email_address",
+const USER_COLUMNS_SQL = `u."id", u."user_id", u."name", u."description", u."primary_email_address",
   u."primary_email_address_validated_at", u."password_updated_at", u."require_password_update", u."state",
   u."state_description", u."admin", u."temporary_password_created_at", u."temporary_password_expires_at",
-  u."profile_picture", u."console_preferences", u."created_at", u."updated_at", u."deleted_at",
+  u."profile_picture", u."console_preferences", u."created_at", u."updated_at", u."deleted_at"`;
+const USER_SELECT = `SELECT ${USER_COLUMNS_SQL},
   (SELECT coalesce(json_agg(json_build_object('key', a."key", 'value', a."value") ORDER BY a."key"), '[]'::json)
      FROM "user_attributes" a WHERE a."user_id" = u."id") AS "attributes"
   FROM "users" u`;
+/** Without the attributes, which cost as much as the rest of a page of rows: for pages whose mask leaves them out. */
+const USER_SELECT_NO_ATTRIBUTES = `SELECT ${USER_COLUMNS_SQL} FROM "users" u`;
+
+/**
+ * Whether a page of users needs their attributes. Without them, rows carry an empty attribute list: only for
+ * callers that never show the attributes (a read mask without `attributes`).
+ */
+export interface PageColumns {
+  attributes?: boolean;
+}
 const SCOPE_SQL: Record<UserScope, string> = { active: `u."deleted_at" IS NULL`, deleted: `u."deleted_at" IS NOT NULL`, any: "TRUE" };
 
 /** A raw row as UserRow (typed field by field, so a column added to `userColumns` must be added here too), frozen. */
@@ -56,15 +67,18 @@ function userRow(r: Record<string, any>): UserRow {
     requirePasswordUpdate: r.require_password_update, state: r.state, stateDescription: r.state_description, admin: r.admin,
     temporaryPasswordCreatedAt: r.temporary_password_created_at, temporaryPasswordExpiresAt: r.temporary_password_expires_at,
     profilePicture: r.profile_picture, consolePreferences: r.console_preferences, createdAt: r.created_at,
-    updatedAt: r.updated_at, deletedAt: r.deleted_at, attributes: Object.freeze(r.attributes) as UserRow["attributes"],
+    updatedAt: r.updated_at, deletedAt: r.deleted_at, attributes: Object.freeze(r.attributes ?? []) as UserRow["attributes"],
   };
   return Object.freeze(row);
 }
 
 /** Users by internal ID, in no particular order (a search page loads its rows so). */
-export async function findUsersByIds(db: Db, ids: string[]): Promise<UserRow[]> {
+export async function findUsersByIds(db: Db, ids: string[], columns: PageColumns = {}): Promise<UserRow[]> {
   const sql = rawAccessOf(db)?.sql;
-  if (sql) return (await sql(`${USER_SELECT} WHERE u."id" = ANY($1::uuid[])`, [ids], "find_users_by_ids")).rows.map(userRow);
+  if (sql) {
+    const select = columns.attributes === false ? USER_SELECT_NO_ATTRIBUTES : USER_SELECT;
+    return (await sql(`${select} WHERE u."id" = ANY($1::uuid[])`, [ids], `find_users_by_ids${columns.attributes === false ? "_bare" : ""}`)).rows.map(userRow);
+  }
   return db.user.findMany({ where: { id: { in: ids } }, select: userColumns });
 }
 
@@ -75,15 +89,41 @@ export async function getUser(db: Db, userId: string, scope: UserScope = "active
   return user;
 }
 
-/** The hashes needed to check a password; never part of a user read. */
-export function findUserSecrets(db: Db, userId: string) {
-  return db.user.findFirst({
-    where: { userId, deletedAt: null },
-    select: {
-      id: true, userId: true, passwordHash: true, temporaryPasswordHash: true, temporaryPasswordExpiresAt: true,
-      primaryEmailAddress: true, name: true, state: true, admin: true,
-    },
-  });
+export interface UserSecrets {
+  id: string;
+  userId: string;
+  passwordHash: string;
+  temporaryPasswordHash: string | null;
+  temporaryPasswordExpiresAt: Date | null;
+  primaryEmailAddress: string;
+  name: string;
+  state: number;
+  admin: boolean;
+}
+
+/** The hashes needed to check a password; never part of a user read. Raw SQL beside a root client (every login). */
+export async function findUserSecrets(db: Db, userId: string): Promise<UserSecrets | null> {
+  const raw = rawAccessOf(db);
+  if (!raw) {
+    return db.user.findFirst({
+      where: { userId, deletedAt: null },
+      select: {
+        id: true, userId: true, passwordHash: true, temporaryPasswordHash: true, temporaryPasswordExpiresAt: true,
+        primaryEmailAddress: true, name: true, state: true, admin: true,
+      },
+    });
+  }
+  const { rows: [r] } = await raw.sql(
+    `SELECT "id", "user_id", "password_hash", "temporary_password_hash", "temporary_password_expires_at", "primary_email_address",
+       "name", "state", "admin" FROM "users" WHERE "user_id" = $1 AND "deleted_at" IS NULL`,
+    [userId], "find_user_secrets",
+  );
+  if (!r) return null;
+  return {
+    id: r.id, userId: r.user_id, passwordHash: r.password_hash, temporaryPasswordHash: r.temporary_password_hash,
+    temporaryPasswordExpiresAt: r.temporary_password_expires_at, primaryEmailAddress: r.primary_email_address, name: r.name,
+    state: r.state, admin: r.admin,
+  };
 }
 
 export type UserWrite = Omit<Prisma.UserUncheckedCreateInput, "attributes" | "id">;
@@ -123,7 +163,7 @@ function userOrder(order: string): Prisma.UserOrderByWithRelationInput[] {
 /** One page of live (or only soft-deleted) users in `order`, and how many there are in all. */
 export async function listUsers(
   db: Db,
-  options: { deleted: boolean; order: string; take: number; skip: number },
+  options: { deleted: boolean; order: string; take: number; skip: number } & PageColumns,
 ): Promise<{ users: UserRow[]; total: number }> {
   const raw = rawAccessOf(db);
   const scope: UserScope = options.deleted ? "deleted" : "active";
@@ -140,7 +180,7 @@ export async function listUsers(
   const dir = desc ? "DESC" : "ASC";
   const by = column === "user_id" ? `u."user_id" ${dir}` : `u."${column}" ${dir}, u."user_id" ${dir}`;
   const [page, count] = await Promise.all([
-    raw.sql(`${USER_SELECT} WHERE ${SCOPE_SQL[scope]} ORDER BY ${by} LIMIT $1 OFFSET $2`, [options.take, options.skip]),
+    raw.sql(`${options.attributes === false ? USER_SELECT_NO_ATTRIBUTES : USER_SELECT} WHERE ${SCOPE_SQL[scope]} ORDER BY ${by} LIMIT $1 OFFSET $2`, [options.take, options.skip]),
     countUsers(raw, scope),
   ]);
   return { users: page.rows.map(userRow), total: count };

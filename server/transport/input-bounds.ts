@@ -68,11 +68,28 @@ function walkMessage(schema: DescMessage, message: any, prefix: string, out: Bou
   }
 }
 
+/** A field's string rules, read from its options once: reading an option decodes it, on every call otherwise. */
+interface StringRuleCases {
+  value: StringRuleCase;
+  item: StringRuleCase;
+  mapValue: StringRuleCase;
+}
+const ruleCache = new WeakMap<DescField, StringRuleCases>();
+
+function ruleCases(f: DescField): StringRuleCases {
+  let cases = ruleCache.get(f);
+  if (!cases) {
+    const rules = hasOption(f, fieldRules) ? getOption(f, fieldRules) : undefined;
+    cases = { value: stringRules(rules), item: itemRules(rules), mapValue: mapValueRules(rules) };
+    ruleCache.set(f, cases);
+  }
+  return cases;
+}
+
 function walkField(f: DescField, value: any, path: string, out: BoundsViolations, depth: number): void {
-  const rules = hasOption(f, fieldRules) ? getOption(f, fieldRules) : undefined;
   switch (f.fieldKind) {
     case "scalar":
-      if (f.scalar === ScalarType.STRING) checkString(value as string, path, out, stringRules(rules));
+      if (f.scalar === ScalarType.STRING) checkString(value as string, path, out, ruleCases(f).value);
       return;
     case "message":
       walkMessage(f.message, value, path, out, depth + 1);
@@ -80,7 +97,7 @@ function walkField(f: DescField, value: any, path: string, out: BoundsViolations
     case "list":
       (value as unknown[]).forEach((item, i) => {
         if (full(out)) return;
-        if (f.listKind === "scalar" && f.scalar === ScalarType.STRING) checkString(item as string, `${path}[${i}]`, out, itemRules(rules));
+        if (f.listKind === "scalar" && f.scalar === ScalarType.STRING) checkString(item as string, `${path}[${i}]`, out, ruleCases(f).item);
         else if (f.listKind === "message") walkMessage(f.message, item, `${path}[${i}]`, out, depth + 1);
       });
       return;
@@ -89,7 +106,7 @@ function walkField(f: DescField, value: any, path: string, out: BoundsViolations
         if (full(out)) return;
         const at = `${path}[${JSON.stringify(key.length <= 36 ? key : `${key.slice(0, 36)}…`)}]`;
         if (f.mapKey === ScalarType.STRING) checkString(key, at, out, undefined);
-        if (f.mapKind === "scalar" && f.scalar === ScalarType.STRING) checkString(item as string, at, out, mapValueRules(rules));
+        if (f.mapKind === "scalar" && f.scalar === ScalarType.STRING) checkString(item as string, at, out, ruleCases(f).mapValue);
         else if (f.mapKind === "message") walkMessage(f.message, item, at, out, depth + 1);
       }
       return;

@@ -1,5 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { pbkdf2Sync } from "node:crypto";
+import { readFileSync, readdirSync } from "node:fs";
+import os from "node:os";
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from "../../server/domain/password-hash.js";
 import * as catalog from "../../server/domain/error-catalog.js";
 
@@ -19,6 +21,17 @@ describe("argon2id hashing", () => {
     expect(await verifyPassword(hash, "Correct horse 1")).toBe(true);
     expect(await verifyPassword(hash, "correct horse 1")).toBe(false);
     expect(needsRehash(hash)).toBe(false);
+  });
+
+  it("hashes in a child process of lower CPU priority, so hashing yields the CPU to serving other calls", async () => {
+    const hash = await hashPassword("Correct horse 1");
+    const children = readdirSync(`/proc/${process.pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${process.pid}/task/${tid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number));
+    const hasher = children.find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("password-hasher"));
+    expect(hasher).toBeDefined();
+    // Every thread of it, including libuv's pool that runs the hashes once there was one.
+    for (const tid of readdirSync(`/proc/${hasher}/task`)) expect(os.getPriority(Number(tid))).toBeGreaterThan(os.getPriority(0));
+    expect(await verifyPassword(hash, "Correct horse 1")).toBe(true);
   });
 
   it("salts every hash", async () => {

@@ -176,6 +176,16 @@ for (const backend of databaseBackends()) {
         expect(pastEnd.users).toEqual([]);
         expect(Number(total)).toBe(all.users.length);
       });
+
+      it("returns attributes exactly when the mask selects them", async () => {
+        const userId = uniqueId("attrs");
+        await register(userId, { attributes: { team: "red", region: "eu" } });
+        const page = async (paths: string[]) =>
+          (await admin.list({ limit: 1000, fieldMask: { paths } })).users.find((u) => u.ids!.userId === userId)!;
+        expect((await page(["attributes"])).attributes).toEqual({ team: "red", region: "eu" });
+        expect((await page(["name", "attributes"])).attributes).toEqual({ team: "red", region: "eu" });
+        expect((await page(["name"])).attributes).toEqual({});
+      });
     });
 
     describe("Update", () => {
