@@ -1,10 +1,12 @@
 // README's examples, run as written against a fresh server on the embedded database, so they cannot rot: the
-// shell blocks of "First steps", "Calling it", "HTTP/JSON API" and "Using the SDK" (one command at a time, each
-// must exit 0 and answer no error unless its comment announces one), the request bodies of the Services table
-// through `buf curl`, and the TypeScript blocks (run, or type-checked where they need a browser). The only edits
-// are the server's address (port 0 here, never a fixed port) and the placeholder paths of "Using the SDK".
+// shell blocks of "First steps", "Calling it", "HTTP/JSON API", "Using the SDK" and "Single sign-on" (one command
+// at a time, each must exit 0 and answer no error unless its comment announces one), the request bodies of the
+// Services table through `buf curl`, the TypeScript blocks (run, or type-checked where they need a browser), and
+// console development through Vite. The only edits are addresses (free ports here, never fixed ones) and the
+// placeholder paths of "Using the SDK". "Production" has its own test (test/system/cluster/deployment.test.ts).
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -120,6 +122,14 @@ describe("README, run as written", { timeout: 120_000 }, () => {
     });
   }
 
+  it("Single sign-on: the key generator and the list of providers a browser is offered", async () => {
+    const list = codeBlocks(section("Single sign-on (OpenID Connect)"), "sh").flatMap(commands);
+    expect(list.map((c) => c.command.split(" ")[0])).toEqual(["node", "curl"]);
+    const [key, providers] = [await sh(list[0]!.command), await sh(local(list[1]!.command))];
+    expect([key.code, key.stdout.trim()]).toEqual([0, expect.stringMatching(/^[0-9a-f]{64}$/)]);
+    expect([providers.code, JSON.parse(providers.stdout)]).toEqual([0, { providers: [] }]);
+  });
+
   it("Calling it: every request body of the Services table, through buf curl with the admin's key", async () => {
     const text = section("Calling it");
     const rows = [...text.matchAll(/^\| `((?:ttn|tti)\.lorawan\.v3\.\w+)` \|.*\| `(\w+)\/(\w+) (\{.*\})` \|$/gm)];
@@ -177,5 +187,68 @@ describe("README, run as written", { timeout: 120_000 }, () => {
     const run = await sh(`${path.join(root, "node_modules/.bin/tsx")} node.ts`, project);
     expect([run.code, run.stderr]).toEqual([0, ""]);
     expect(run.stdout).toMatch(/^\d+ of \d+ users\n3 pkg\/errors:validation \{ 'user\.primary_email_address': '.+' \}\n$/);
+  });
+});
+
+/** A port free on loopback right now (the two processes below must know each other's address up front). */
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+describe("README, console development as written", { timeout: 120_000 }, () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "ttnid-readme-vite-"));
+  const processes: ChildProcess[] = [];
+  const { DATABASE_URL: _ignored, ...baseEnv } = process.env;
+
+  /** Runs a README command in its own process group; resolves once its output matches `ready`. */
+  function start(command: string, env: Record<string, string>, ready: RegExp): Promise<void> {
+    const child = spawn("bash", ["-c", command], { cwd: root, env: { ...baseEnv, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    processes.push(child);
+    let log = "";
+    return new Promise((resolve, reject) => {
+      const onData = (d: Buffer) => { log += d; if (ready.test(log)) resolve(); };
+      child.stdout!.on("data", onData);
+      child.stderr!.on("data", onData);
+      child.on("exit", (code) => reject(new Error(`${command} exited with ${code}:\n${log}`)));
+    });
+  }
+
+  afterAll(async () => {
+    for (const child of processes) {
+      if (!child.pid || child.exitCode !== null) continue;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      process.kill(-child.pid, "SIGTERM");
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("serves the console through Vite and logs in through its proxy", async () => {
+    const [block] = codeBlocks(section("Web console"), "sh");
+    const [serve, vite] = commands(block!).map((c) => c.command);
+    expect(serve).toBe("CORS_ORIGINS=http://localhost:5173 npm start");
+    expect(vite).toBe("npx vite --config web/vite.config.ts --logLevel info");
+    // The documented ports (1885, 5173) may be taken on a test machine: the same commands on free ones.
+    const [apiPort, vitePort] = [await freePort(), await freePort()];
+    const origin = `http://localhost:${vitePort}`;
+    const env = { DATA_DIR: dataDir, LOG_LEVEL: "info", PORT: String(apiPort) };
+    await start(serve!.replace("http://localhost:5173", origin), env, /identity server listening/);
+    await start(`${vite} --port ${vitePort} --strictPort`, { API_URL: `http://127.0.0.1:${apiPort}` }, /Local:/);
+
+    const admin = await exec("npm", ["run", "-s", "cli", "--", "create-admin-user", "--user-id", "admin", "--email", "admin@example.com", "--password", "Choose-A-Str0ng-One"], { cwd: root, env: { ...baseEnv, ...env } });
+    expect(admin.stdout).toContain("created admin user admin");
+
+    const page = await fetch(`${origin}/console/`);
+    expect([page.status, (await page.text()).includes("<html")]).toEqual([200, true]);
+    const login = await fetch(`${origin}/oauth/api/auth/login`, {
+      method: "POST", headers: { "content-type": "application/json", origin },
+      body: JSON.stringify({ user_id: "admin", password: "Choose-A-Str0ng-One" }),
+    });
+    expect(login.status, await login.text()).toBe(204);
+    expect(login.headers.get("set-cookie")).toMatch(/^_session=/);
   });
 });
