@@ -91,7 +91,7 @@ async function createApp(config: Config, logger: Logger, options: AppOptions = {
   const metrics = config.metrics.enabled
     ? new Metrics({
       limits,
-      mailQueueDepth: () => database.prisma.mailOutbox.count({ where: { sentAt: null, attempts: { lt: config.mailRetry.attempts } } }),
+      mailQueueDepth: () => mail.queueDepth(),
       pool: database.poolStats,
     })
     : undefined;

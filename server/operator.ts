@@ -13,7 +13,7 @@ import type { ProviderSecrets } from "./sso/provider-secrets.js";
 import { createProvider, type ProviderWrite } from "./store/authentication-providers.js";
 import { isUniqueViolation, type Db } from "./store/db.js";
 import { deleteApiKey } from "./store/api-keys.js";
-import { createUser, deleteUserSessions, findUser, listUsers, restoreUser, softDeleteUser, type UserRow } from "./store/users.js";
+import { createUser, deleteUserSessions, findUser, listUsers, restoreUser, setTemporaryPassword, softDeleteUser, type UserRow } from "./store/users.js";
 import { randomKey } from "./domain/tokens.js";
 
 /** A mistake in what the operator asked for: reported as a message, never as a stack trace. */
@@ -129,10 +129,8 @@ export async function resetPassword(db: Db, config: Config, userId: string): Pro
   const password = randomKey();
   const now = new Date();
   const expiresAt = new Date(now.getTime() + config.temporaryPasswordTtlMs);
-  await db.user.update({
-    where: { id: user.id },
-    data: { temporaryPasswordHash: await hashPassword(password), temporaryPasswordCreatedAt: now, temporaryPasswordExpiresAt: expiresAt, updatedAt: now },
-  });
+  // The operator's decision: a still-valid temporary password is replaced.
+  await setTemporaryPassword(db, user.id, { hash: await hashPassword(password), createdAt: now, expiresAt }, { keepValid: false });
   const link = `${config.publicUrl}/oauth/update-password?user=${encodeURIComponent(userId)}&current=${encodeURIComponent(password)}`;
   return { password, link, expiresAt };
 }

@@ -9,7 +9,7 @@ import * as errors from "../domain/error-catalog.js";
 import type { ServiceError } from "../domain/errors.js";
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from "../domain/password-hash.js";
 import type { ServiceDeps } from "../services/context.js";
-import { findUserSecrets } from "../store/users.js";
+import { findUserSecrets, upgradePasswordHash as upgradeStoredHash } from "../store/users.js";
 import { clientAddress as socketClientAddress } from "../transport/client-address.js";
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
@@ -58,7 +58,7 @@ export function browserLogin(deps: ServiceDeps): BrowserLogin {
    */
   async function upgradePasswordHash(internalId: string, oldHash: string, password: string): Promise<void> {
     const passwordHash = await hashPassword(password);
-    await db.user.updateMany({ where: { id: internalId, passwordHash: oldHash }, data: { passwordHash } });
+    await upgradeStoredHash(db, internalId, oldHash, passwordHash);
   }
 
   return {

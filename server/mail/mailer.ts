@@ -147,6 +147,11 @@ export class MailOutbox {
     this.schedule(0);
   }
 
+  /** Mails still to be sent (not sent, attempts left), e.g. for metrics. */
+  queueDepth(): Promise<number> {
+    return this.db.mailOutbox.count({ where: { sentAt: null, attempts: { lt: this.retry.attempts } } });
+  }
+
   /**
    * Stops the worker: no new delivery starts, and those in progress get `timeoutMs` to finish before they are
    * aborted (a mail server that accepts the connection and then says nothing must not hold up shutdown).

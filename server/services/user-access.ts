@@ -16,6 +16,7 @@ import { renderMail } from "../mail/templates.js";
 import * as raise from "../notifications/raise.js";
 import * as apiKeys from "../store/api-keys.js";
 import { page } from "../store/db.js";
+import { countActiveLoginTokens, createLoginToken } from "../store/sessions.js";
 import { findUser, getUser, lockUser } from "../store/users.js";
 import { apiKeyMessage } from "./api-key-messages.js";
 import { callerOf, callerOrAnonymous, setTotalCount, type ServiceDeps } from "./context.js";
@@ -125,10 +126,10 @@ export function userAccess(deps: ServiceDeps): ServiceImpl<typeof UserAccess> {
       const emailed = !(admin && req.skipEmail);
       await db.$transaction(async (tx) => {
         await lockUser(tx, user.id); // parallel requests take turns, so the cap holds
-        const active = await tx.loginToken.count({ where: { userId: user.id, used: false, expiresAt: { gt: now } } });
+        const active = await countActiveLoginTokens(tx, user.id, now);
         if (active >= MAX_ACTIVE_LOGIN_TOKENS) throw errors.loginTokensStillValid();
         // Only a digest is stored (upstream keeps the token in plain text).
-        await tx.loginToken.create({ data: { userId: user.id, tokenHash: digestSecret(token), expiresAt } });
+        await createLoginToken(tx, { userId: user.id, tokenHash: digestSecret(token), expiresAt });
         if (emailed) {
           await deps.mail.enqueue("login_token", renderMail("login_token", user.primaryEmailAddress, {
             greeting: user.name || userId, user_id: userId, token,

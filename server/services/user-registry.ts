@@ -254,16 +254,10 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       const link = `${config.publicUrl}/oauth/update-password?user=${encodeURIComponent(userId)}&current=${encodeURIComponent(secret)}`;
       await db.$transaction(async (tx) => {
         // One conditional write: a still-valid temporary password cannot be replaced, even by parallel requests.
-        const { count } = await tx.user.updateMany({
-          where: { id: target.id, deletedAt: null, OR: [{ temporaryPasswordExpiresAt: null }, { temporaryPasswordExpiresAt: { lte: now } }] },
-          data: {
-            temporaryPasswordHash: hash,
-            temporaryPasswordCreatedAt: now,
-            temporaryPasswordExpiresAt: new Date(now.getTime() + config.temporaryPasswordTtlMs),
-            updatedAt: now,
-          },
-        });
-        if (!count) throw errors.temporaryPasswordStillValid();
+        const set = await users.setTemporaryPassword(tx, target.id, {
+          hash, createdAt: now, expiresAt: new Date(now.getTime() + config.temporaryPasswordTtlMs),
+        }, { keepValid: true });
+        if (!set) throw errors.temporaryPasswordStillValid();
         // In the same transaction: a password nobody receives would block a new one for its whole lifetime.
         await deps.mail.enqueue("temporary_password", renderMail("temporary_password", target.primaryEmailAddress, {
           greeting: target.name || userId, user_id: userId, temporary_password: secret,
@@ -304,14 +298,8 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       const now = deps.clock.now();
       await db.$transaction(async (tx) => {
         // Conditional on the hashes we verified against, so a concurrent change cannot be overwritten blindly.
-        const { count } = await tx.user.updateMany({
-          where: { id: target.id, deletedAt: null, passwordHash: target.passwordHash, temporaryPasswordHash: target.temporaryPasswordHash },
-          data: {
-            passwordHash: newHash, passwordUpdatedAt: now, requirePasswordUpdate: false, passwordUnusable: false, updatedAt: now,
-            ...(usedTemporary ? { temporaryPasswordHash: null, temporaryPasswordCreatedAt: null, temporaryPasswordExpiresAt: null } : {}),
-          },
-        });
-        if (!count) throw errors.oldPassword();
+        const changed = await users.replacePassword(tx, target.id, target, { passwordHash: newHash, at: now, clearTemporary: usedTemporary });
+        if (!changed) throw errors.oldPassword();
         // Every password change ends the other sessions; revoke_all_access ends the current one too.
         await users.deleteUserSessions(tx, target.id, req.revokeAllAccess ? undefined : currentSession);
       });

@@ -55,6 +55,16 @@ export async function deleteUserSession(db: Db, userInternalId: string, id: stri
   return count > 0;
 }
 
+/** Login tokens of the user that can still be redeemed. */
+export function countActiveLoginTokens(db: Db, userInternalId: string, now: Date): Promise<number> {
+  return db.loginToken.count({ where: { userId: userInternalId, used: false, expiresAt: { gt: now } } });
+}
+
+/** Stores a login token by its digest only. */
+export async function createLoginToken(db: Db, data: { userId: string; tokenHash: string; expiresAt: Date }): Promise<void> {
+  await db.loginToken.create({ data });
+}
+
 export type LoginTokenOutcome = { userId: string } | { failure: "not_found" | "expired" | "used" };
 
 /**

@@ -211,6 +211,48 @@ export async function lockUser(tx: Db, internalId: string): Promise<void> {
   await tx.$queryRaw`SELECT "id" FROM "users" WHERE "id" = ${internalId}::uuid FOR UPDATE`;
 }
 
+/** A temporary password to set: its argon2 hash and when it was made and expires. */
+export interface TemporaryPassword { hash: string; createdAt: Date; expiresAt: Date }
+
+/**
+ * Sets the user's temporary password in one conditional write; with `keepValid`, a still-valid one is kept (even
+ * against parallel requests) and the answer is false. Also false when the user is not active.
+ */
+export async function setTemporaryPassword(db: Db, internalId: string, temporary: TemporaryPassword, options: { keepValid: boolean }): Promise<boolean> {
+  const { createdAt, expiresAt, hash } = temporary;
+  const { count } = await db.user.updateMany({
+    where: {
+      id: internalId, deletedAt: null,
+      ...(options.keepValid ? { OR: [{ temporaryPasswordExpiresAt: null }, { temporaryPasswordExpiresAt: { lte: createdAt } }] } : {}),
+    },
+    data: { temporaryPasswordHash: hash, temporaryPasswordCreatedAt: createdAt, temporaryPasswordExpiresAt: expiresAt, updatedAt: createdAt },
+  });
+  return count > 0;
+}
+
+/**
+ * Replaces the password, conditional on the hashes the caller verified against (so a concurrent change is never
+ * overwritten blindly); a used temporary password goes with it. False when the hashes changed meanwhile.
+ */
+export async function replacePassword(
+  db: Db, internalId: string, verified: { passwordHash: string; temporaryPasswordHash: string | null },
+  change: { passwordHash: string; at: Date; clearTemporary: boolean },
+): Promise<boolean> {
+  const { count } = await db.user.updateMany({
+    where: { id: internalId, deletedAt: null, passwordHash: verified.passwordHash, temporaryPasswordHash: verified.temporaryPasswordHash },
+    data: {
+      passwordHash: change.passwordHash, passwordUpdatedAt: change.at, requirePasswordUpdate: false, passwordUnusable: false, updatedAt: change.at,
+      ...(change.clearTemporary ? { temporaryPasswordHash: null, temporaryPasswordCreatedAt: null, temporaryPasswordExpiresAt: null } : {}),
+    },
+  });
+  return count > 0;
+}
+
+/** Stores a rehash of the same password (a newer scheme), unless the password changed since `oldHash` was read. */
+export async function upgradePasswordHash(db: Db, internalId: string, oldHash: string, passwordHash: string): Promise<void> {
+  await db.user.updateMany({ where: { id: internalId, passwordHash: oldHash }, data: { passwordHash } });
+}
+
 /** Ends the user's sessions, all of them or all but `exceptSessionId`. */
 export function deleteUserSessions(db: Db, internalId: string, exceptSessionId?: string) {
   return db.userSession.deleteMany({ where: { userId: internalId, ...(exceptSessionId ? { id: { not: exceptSessionId } } : {}) } });
