@@ -15,6 +15,8 @@ import type { Logger } from "../logger.js";
 import type { MailQueue } from "../mail/mailer.js";
 import type { BackgroundWork } from "../notifications/background.js";
 import type { PrismaClient } from "../../prisma/generated/client.js";
+import type { Db } from "../store/db.js";
+import { findUser, type UserRow } from "../store/users.js";
 
 export interface ServiceDeps {
   db: PrismaClient;
@@ -111,4 +113,11 @@ export async function requireAdminWith(
   const caller = await callerOrAnonymous(deps, ctx);
   if (!caller || !isAdminWith(caller, right)) throw refusal();
   return caller;
+}
+
+/** The active user `userId`, or `user_not_found` (5): the store answers null, services name the error. */
+export async function getUser(db: Db, userId: string): Promise<UserRow> {
+  const user = await findUser(db, userId);
+  if (!user) throw errors.userNotFound({ user_id: userId });
+  return user;
 }

@@ -9,8 +9,8 @@ import { Right } from "../domain/rights.js";
 import { findProvider } from "../store/authentication-providers.js";
 import { withUniqueness } from "../store/db.js";
 import * as links from "../store/external-users.js";
-import { getUser, lockUser } from "../store/users.js";
-import { requireAdminWith, type ServiceDeps } from "./context.js";
+import { lockUser } from "../store/users.js";
+import { getUser, requireAdminWith, type ServiceDeps } from "./context.js";
 import { ts } from "./user-messages.js";
 
 function toExternalUserMessage(row: links.ExternalUserRow): ExternalUser {

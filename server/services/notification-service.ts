@@ -16,8 +16,7 @@ import { createNotification } from "../notifications/create.js";
 import { entityIdentifiers } from "../notifications/entity.js";
 import { page } from "../store/db.js";
 import { listReceivedNotifications, updateReceivedStatus, type ReceivedNotificationRow } from "../store/notifications.js";
-import { getUser } from "../store/users.js";
-import { callerOf, setTotalCount, type ServiceDeps } from "./context.js";
+import { callerOf, getUser, setTotalCount, type ServiceDeps } from "./context.js";
 import { ts } from "./user-messages.js";
 
 function notificationMessage({ notification: n, status, statusUpdatedAt }: ReceivedNotificationRow): Notification {

@@ -17,9 +17,9 @@ import * as raise from "../notifications/raise.js";
 import * as apiKeys from "../store/api-keys.js";
 import { page } from "../store/db.js";
 import { countActiveLoginTokens, createLoginToken } from "../store/sessions.js";
-import { findUser, getUser, lockUser } from "../store/users.js";
+import { findUser, lockUser } from "../store/users.js";
 import { apiKeyMessage } from "./api-key-messages.js";
-import { callerOf, callerOrAnonymous, setTotalCount, type ServiceDeps } from "./context.js";
+import { callerOf, callerOrAnonymous, getUser, setTotalCount, type ServiceDeps } from "./context.js";
 
 /** Upstream allows at most this many unused, unexpired login tokens per user. */
 const MAX_ACTIVE_LOGIN_TOKENS = 5;

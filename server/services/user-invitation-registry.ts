@@ -61,7 +61,7 @@ export function userInvitationRegistry(deps: ServiceDeps): ServiceImpl<typeof Us
 
     async delete(req, ctx) {
       await requireInviteRights(ctx);
-      await invitations.deleteInvitationByEmail(db, req.email);
+      if (!(await invitations.deleteInvitationByEmail(db, req.email))) throw errors.invitationNotFound();
       deps.logger.info("invitation deleted");
       return create(EmptySchema);
     },

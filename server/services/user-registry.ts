@@ -108,7 +108,12 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
         db.$transaction(async (tx) => {
           const created = await users.createUser(tx, data, user.attributes);
           if (newPicture?.upload) await replaceProfilePicture(tx, created.id, newPicture.upload);
-          if (req.invitationToken) await acceptInvitation(tx, req.invitationToken, created.id, now);
+          if (req.invitationToken) {
+            const outcome = await acceptInvitation(tx, req.invitationToken, created.id, now);
+            if (outcome === "not_found") throw errors.invitationNotFound();
+            if (outcome === "already_used") throw errors.invitationAlreadyUsed();
+            if (outcome === "expired") throw errors.invitationExpired();
+          }
           await recordStateChange(tx, created.id, { state: created.state, stateDescription: created.stateDescription, changedBy: caller?.user?.userId ?? "", createdAt: now });
           // A new address is proven by the validation mail, sent exactly when the user exists (upstream sends it on every create).
           if (!created.primaryEmailAddressValidatedAt) await requestEmailValidation(deps, tx, created);

@@ -9,8 +9,7 @@ import * as errors from "../domain/error-catalog.js";
 import { Right } from "../domain/rights.js";
 import { page } from "../store/db.js";
 import * as sessions from "../store/sessions.js";
-import { getUser } from "../store/users.js";
-import { callerOf, setTotalCount, type ServiceDeps } from "./context.js";
+import { callerOf, getUser, setTotalCount, type ServiceDeps } from "./context.js";
 import { ts } from "./user-messages.js";
 
 export function userSessionRegistry(deps: ServiceDeps): ServiceImpl<typeof UserSessionRegistry> {

@@ -2,20 +2,22 @@ import type { Prisma } from "../../prisma/generated/client.js";
 import * as errors from "../domain/error-catalog.js";
 import { isUniqueViolation, type Db } from "./db.js";
 
+export type InvitationOutcome = "accepted" | "not_found" | "already_used" | "expired";
+
 /**
  * Marks an invitation as accepted by a new user; run in the user's creation transaction so both happen or
- * neither. One conditional update, so two registrations racing for one token cannot both win.
+ * neither. One conditional update, so two registrations racing for one token cannot both win; only when it
+ * matched nothing is the row read, to say why.
  */
-export async function acceptInvitation(db: Db, token: string, userInternalId: string, now: Date): Promise<void> {
+export async function acceptInvitation(db: Db, token: string, userInternalId: string, now: Date): Promise<InvitationOutcome> {
   const { count } = await db.invitation.updateMany({
     where: { token, acceptedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
     data: { acceptedAt: now, acceptedById: userInternalId },
   });
-  if (count) return;
+  if (count) return "accepted";
   const invitation = await db.invitation.findUnique({ where: { token }, select: { acceptedAt: true, expiresAt: true } });
-  if (!invitation) throw errors.invitationNotFound();
-  if (invitation.acceptedAt) throw errors.invitationAlreadyUsed();
-  throw errors.invitationExpired();
+  if (!invitation) return "not_found";
+  return invitation.acceptedAt ? "already_used" : "expired";
 }
 
 /** What an invitation read returns; the token is included because upstream's List shows it to admins. */
@@ -56,7 +58,7 @@ export async function listInvitations(
  * Hard-deletes the invitation for `email`, matched case-insensitively. Raw SQL because Prisma's insensitive
  * equality is ILIKE, where `_` and `%` in an address would act as wildcards.
  */
-export async function deleteInvitationByEmail(db: Db, email: string): Promise<void> {
+export async function deleteInvitationByEmail(db: Db, email: string): Promise<boolean> {
   const count = await db.$executeRaw`DELETE FROM "invitations" WHERE lower("email") = lower(${email})`;
-  if (!count) throw errors.invitationNotFound();
+  return count > 0;
 }

@@ -1,5 +1,4 @@
 import type { Prisma } from "../../prisma/generated/client.js";
-import * as errors from "../domain/error-catalog.js";
 import { ALL_USERS } from "./change-cache.js";
 import { orderBy, parseOrder, rawAccessOf, type Db, type RawAccess } from "./db.js";
 
@@ -80,13 +79,6 @@ export async function findUsersByIds(db: Db, ids: string[], columns: PageColumns
     return (await sql(`${select} WHERE u."id" = ANY($1::uuid[])`, [ids], `find_users_by_ids${columns.attributes === false ? "_bare" : ""}`)).rows.map(userRow);
   }
   return db.user.findMany({ where: { id: { in: ids } }, select: userColumns });
-}
-
-/** `findUser`, or `user_not_found` (5). */
-export async function getUser(db: Db, userId: string, scope: UserScope = "active"): Promise<UserRow> {
-  const user = await findUser(db, userId, scope);
-  if (!user) throw errors.userNotFound({ user_id: userId });
-  return user;
 }
 
 export interface UserSecrets {
