@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { MailMessage } from "./mailer.js";
+import type { MailMessage } from "./transport.js";
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "templates");
 const cache = new Map<string, { subject: string; text: string; html: string }>();

@@ -5,7 +5,7 @@ import type { Any } from "@bufbuild/protobuf/wkt";
 import type { EntityIdentifiers } from "../../gen/ttn/lorawan/v3/identifiers_pb.js";
 import type { NotificationReceiver } from "../../gen/ttn/lorawan/v3/notification_service_pb.js";
 import * as errors from "../domain/error-catalog.js";
-import type { MailMessage } from "../mail/mailer.js";
+import type { MailMessage } from "../mail/transport.js";
 import type { Db } from "../store/db.js";
 import { findAdminReceivers, findReceiver, insertNotification, type ReceiverRow } from "../store/notifications.js";
 import type { ServiceDeps } from "../services/context.js";

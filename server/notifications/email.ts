@@ -6,7 +6,7 @@ import { EntityStateChangedNotificationSchema } from "../../gen/ttn/lorawan/v3/n
 import { APIKeySchema } from "../../gen/ttn/lorawan/v3/rights_pb.js";
 import { CreateUserRequestSchema } from "../../gen/ttn/lorawan/v3/user_pb.js";
 import { rightName } from "../domain/rights.js";
-import type { MailMessage } from "../mail/mailer.js";
+import type { MailMessage } from "../mail/transport.js";
 import { renderMail } from "../mail/templates.js";
 import type { ReceiverRow } from "../store/notifications.js";
 import { entityConsoleUrl, type EntityRef } from "./entity.js";

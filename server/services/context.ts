@@ -12,7 +12,7 @@ import * as errors from "../domain/error-catalog.js";
 import { Code, ServiceError } from "../domain/errors.js";
 import type { Right } from "../domain/rights.js";
 import type { Logger } from "../logger.js";
-import type { MailQueue } from "../mail/mailer.js";
+import type { MailQueue } from "../mail/outbox.js";
 import type { BackgroundWork } from "../notifications/background.js";
 import type { PrismaClient } from "../../prisma/generated/client.js";
 import type { Db } from "../store/db.js";

@@ -1,4 +1,4 @@
-// The durable mail outbox: one row per message, delivered by the server's mail worker (server/mail/mailer.ts).
+// The durable mail outbox: one row per message, delivered by the server's mail worker (server/mail/outbox.ts).
 import type { Db } from "./db.js";
 
 export interface OutboxMessage {

@@ -5,7 +5,8 @@ import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../server/logger.js";
-import { createMailTransport, MailOutbox, type MailMessage } from "../../server/mail/mailer.js";
+import { MailOutbox } from "../../server/mail/outbox.js";
+import { createMailTransport, type MailMessage } from "../../server/mail/transport.js";
 import { databaseBackends, type TestDatabase } from "../support/databases.js";
 
 /** A TCP server on 127.0.0.1 that accepts connections and never sends the SMTP greeting. */

@@ -8,7 +8,7 @@ import { startServer } from "../../server/app.js";
 import type { Clock } from "../../server/clock.js";
 import { loadConfig, type Config } from "../../server/config.js";
 import { createLogger } from "../../server/logger.js";
-import type { MailMessage } from "../../server/mail/mailer.js";
+import type { MailMessage } from "../../server/mail/transport.js";
 import { ErrorDetailsSchema } from "../../gen/ttn/lorawan/v3/error_pb.js";
 import { createAdminUser, createApiKeyForUser } from "../../server/operator.js";
 import { Right } from "../../server/domain/rights.js";

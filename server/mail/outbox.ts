@@ -1,56 +1,26 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import path from "node:path";
-import { randomUUID } from "node:crypto";
-import nodemailer from "nodemailer";
+// The durable mail outbox: rows in the database (store/mail-outbox.ts), delivered through a MailTransport
+// (transport.ts) with back-off, leases and per-recipient caps.
 import { recipientKey, type Quota } from "../auth/rate-limit.js";
+import type { Logger } from "../logger.js";
+import type { Db } from "../store/db.js";
+import {
+  claimMail, countDueMail, findDueMail, insertMail, markMailFailed, markMailSent, nextMailDueAt, type OutboxRow,
+} from "../store/mail-outbox.js";
+import { SEND_TIMEOUT_MS, type MailMessage, type MailTransport } from "./transport.js";
 
 /** The per-recipient caps: mails someone asked for, and notifications, counted apart. */
 export interface MailCaps {
   requested: Quota;
   notifications: Quota;
 }
-import type { Logger } from "../logger.js";
-import type { Db } from "../store/db.js";
-import {
-  claimMail, countDueMail, findDueMail, insertMail, markMailFailed, markMailSent, nextMailDueAt, type OutboxRow,
-} from "../store/mail-outbox.js";
-
-export interface MailMessage {
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-}
-
-/** Delivers one message or throws; retries are the outbox's job. When `signal` aborts, a send in progress stops. */
-export type MailTransport = (message: MailMessage, signal?: AbortSignal) => Promise<void>;
 
 /**
- * The timing invariant of delivery: a claimed message is not retried by anyone else for LEASE_MS, so every
- * send must end (succeed, fail or be aborted) well before that, or a second process could send it again while
- * the first is still at it. SEND_TIMEOUT_MS < LEASE_MS is that bound, enforced by aborting the send whatever
- * the mail server does. nodemailer's own limits end the usual stalls sooner, with a precise error: connecting,
- * the greeting, and silence on an open connection (its defaults of 2 min, 30 s and 10 min broke the invariant).
- *   SMTP_TIMEOUTS.connectionTimeout, .greetingTimeout, .socketTimeout <= SEND_TIMEOUT_MS < LEASE_MS
+ * The timing invariant of delivery: a claimed message is not retried by anyone else for LEASE_MS, so every send
+ * must end (succeed, fail or be aborted) well before that, or a second process could send it again while the
+ * first is still at it. The transport's SEND_TIMEOUT_MS < LEASE_MS is that bound, enforced by aborting the send
+ * whatever the mail server does.
  */
 const LEASE_MS = 2 * 60_000;
-const SEND_TIMEOUT_MS = 90_000;
-const SMTP_TIMEOUTS = { connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 } as const;
-
-/** SMTP when a URL is configured (e.g. smtp://user:pass@host:587), else `.eml` files for development. */
-export function createMailTransport(options: { smtpUrl?: string; from: string; dataDir: string }): MailTransport {
-  if (options.smtpUrl) {
-    const smtp = nodemailer.createTransport({ url: options.smtpUrl, ...SMTP_TIMEOUTS });
-    return async (message, signal) => { await smtp.sendMail({ from: options.from, ...message, signal }); };
-  }
-  const render = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
-  const dir = path.join(options.dataDir, "mail");
-  return async (message) => {
-    const { message: eml } = await render.sendMail({ from: options.from, ...message });
-    await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, `${Date.now()}-${randomUUID()}.eml`), eml as Buffer, { mode: 0o600 });
-  };
-}
 
 export interface MailRetryPolicy {
   attempts: number;
