@@ -1,6 +1,7 @@
-// The account app's JSON API, same paths and bodies as upstream's `/oauth/api/*`: password and
-// token login start a session and set its cookie, logout ends it, `me` describes it. Beyond upstream, for the
-// console: `sessions` lists the user's sessions with browser and address, `sessions/end-others` ends all but this one, `admin/state-history` shows an admin a user's state changes.
+// The account app's JSON API, same paths and bodies as upstream's `/oauth/api/*`: password and token login start
+// a session and set its cookie, logout ends it, `me` describes it. Beyond upstream, for the console: `sessions`
+// lists the user's sessions with browser and address, `sessions/end-others` ends all but this one, and
+// `admin/state-history` shows an admin a user's state changes. Cookie and origin policy: browser-login.ts.
 import type http from "node:http";
 import type http2 from "node:http2";
 import { toJson } from "@bufbuild/protobuf";
