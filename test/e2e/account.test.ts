@@ -3,22 +3,19 @@
 // the layout (collapsible navigation, no sideways scrolling, page titles), notifications, API key presets,
 // sessions, the admin's users (search by e-mail, filters in the address, approve, password reset), a session
 // that ends under an open form, and the messages users see. Screenshots go to test-results/screenshots/.
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hasChromium, launchChromium, SCREENSHOTS } from "./support/chromium.js";
 import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
 import { Right } from "../../gen/ttn/lorawan/v3/rights_pb.js";
 import { UserRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
 import { ADMIN_PASSWORD, databaseBackends, startTestServer, type TestServer } from "../support/server.js";
 import { createUserKey } from "../support/users.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`console e2e tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium; CI installs it)`);
 
-const SCREENSHOTS = path.resolve("test-results/screenshots");
 const VIEWPORTS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } } as const;
 const PASSWORD = "Account-Passw0rd";
 let seq = 0;
@@ -31,10 +28,7 @@ describe.skipIf(!hasChromium)("console account and admin flows in Chromium", () 
     mkdirSync(SCREENSHOTS, { recursive: true });
     // ADMIN_RIGHTS_ALL: the admin sees other users' keys and sessions; a low per-address login limit shows its message.
     server = await startTestServer(databaseBackends()[0]!, { ADMIN_RIGHTS_ALL: "true", LOGIN_RATE_LIMIT_PER_USER_ADDRESS: "3" });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -2,19 +2,16 @@
 // log in, create an API key and see its secret once, delete it, change the profile, find a user as admin,
 // log out; and, over Connect only, the pages of e-mailed links (register with an invitation, set a new password
 // with a temporary one). Screenshots go to test-results/screenshots/ (kept by CI as artifacts).
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hasChromium, launchChromium, SCREENSHOTS } from "./support/chromium.js";
 import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
 import { UserInvitationRegistry, UserRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
 import { ADMIN_PASSWORD, databaseBackends, startTestServer, type TestServer } from "../support/server.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`console e2e tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium; CI installs it)`);
 
-const SCREENSHOTS = path.resolve("test-results/screenshots");
 const TRANSPORTS = ["connect", "grpc-web"] as const;
 const CONTENT_TYPE = { connect: "application/json", "grpc-web": "application/grpc-web+proto" };
 
@@ -46,10 +43,7 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
     await server.client(UserRegistry, "connect", server.adminKey).create({
       user: { ids: { userId: someone }, primaryEmailAddress: `${someone}@example.com`, name: "Someone Findable", password: "Someone-Passw0rd", state: State.APPROVED },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

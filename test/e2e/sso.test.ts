@@ -1,10 +1,11 @@
 // Single sign-on in Chromium: the console's login page offers the provider, the user signs in and consents at a
 // real OpenID Connect provider on loopback, and comes back logged in; and an existing account is linked only
 // once its password is entered on the console's link page. Screenshots go to test-results/screenshots/.
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hasChromium, launchChromium, SCREENSHOTS } from "./support/chromium.js";
 import { AuthenticationProviderRegistry } from "../../gen/tti/lorawan/v3/authentication_provider_pb.js";
 import { ExternalUserRegistry } from "../../gen/tti/lorawan/v3/external_user_pb.js";
 import { databaseBackends, startTestServer, type TestServer } from "../support/server.js";
@@ -12,9 +13,6 @@ import { registerUser, USER_PASSWORD } from "../support/users.js";
 import { freePort } from "../sso/support/browser.js";
 import { startTestIdp, type TestIdp } from "../sso/support/idp.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-const SCREENSHOTS = path.resolve("test-results/screenshots");
 
 describe.skipIf(!hasChromium)("single sign-on in Chromium", () => {
   let server: TestServer;
@@ -31,10 +29,7 @@ describe.skipIf(!hasChromium)("single sign-on in Chromium", () => {
       ids: { providerId: "corp" }, name: "Corp Login", allowRegistrations: true,
       configuration: { provider: { case: "oidc", value: { clientId: "console-e2e", clientSecret: "e2e-secret", providerUrl: idp.issuer } } },
     } });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
