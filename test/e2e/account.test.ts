@@ -5,10 +5,10 @@
 // that ends under an open form, and the messages users see. Screenshots go to test-results/screenshots/.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasChromium, launchChromium, SCREENSHOTS } from "./support/chromium.js";
+import { hasChromium, inFreshPage, launchChromium, mailedLink as mailedLinkOf, SCREENSHOTS } from "./support/browser.js";
 import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
 import { Right } from "../../gen/ttn/lorawan/v3/rights_pb.js";
 import { UserRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
@@ -47,34 +47,10 @@ describe.skipIf(!hasChromium)("console account and admin flows in Chromium", () 
     });
   }
 
-  /** The link to `/oauth/<page>?…` in the newest mail to `to`. */
-  async function mailedLink(to: string, page: string): Promise<URL> {
-    const find = () => server.mail.filter((m) => m.to === to).map((m) => new RegExp(`https?://\\S+/oauth/${page}\\?[^\\s"<]+`).exec(m.text)?.[0]).filter(Boolean).at(-1);
-    await expect.poll(find).toBeDefined();
-    return new URL(find()!);
-  }
-
-  /** A fresh page at `viewport`; page errors fail the test, a failure leaves a screenshot. */
-  async function withPage(
-    viewport: keyof typeof VIEWPORTS, name: string,
-    steps: (page: Page, shot: (step: string) => Promise<unknown>, context: BrowserContext) => Promise<void>,
-  ): Promise<void> {
-    const context = await browser.newContext({ baseURL: server.baseUrl, viewport: VIEWPORTS[viewport] });
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on("pageerror", (e) => pageErrors.push(e.message));
-    page.on("dialog", (d) => void d.accept());
-    const shot = (step: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${viewport}-${name}-${step}.png`), fullPage: true });
-    try {
-      await steps(page, shot, context);
-    } catch (err) {
-      await shot("failure").catch(() => {});
-      throw err;
-    } finally {
-      await context.close();
-    }
-    expect(pageErrors).toEqual([]);
-  }
+  /** A fresh page at `viewport` (see inFreshPage); confirm() prompts are answered yes. */
+  const withPage = (viewport: keyof typeof VIEWPORTS, name: string, steps: Parameters<typeof inFreshPage>[2]) =>
+    inFreshPage(browser, { baseURL: server.baseUrl, viewport: VIEWPORTS[viewport], name: `${viewport}-${name}`, acceptDialogs: true }, steps);
+  const mailedLink = (to: string, page: string) => mailedLinkOf(server, to, page);
 
   async function logIn(page: Page, userId: string, password = PASSWORD): Promise<void> {
     await page.goto("/console/");

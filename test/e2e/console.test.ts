@@ -6,7 +6,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasChromium, launchChromium, SCREENSHOTS } from "./support/chromium.js";
+import { hasChromium, inFreshPage, launchChromium, mailedLink, SCREENSHOTS } from "./support/browser.js";
 import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
 import { UserInvitationRegistry, UserRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
 import { ADMIN_PASSWORD, databaseBackends, startTestServer, type TestServer } from "../support/server.js";
@@ -22,13 +22,6 @@ async function logIn(page: Page, transport: string, userId: string, password: st
   await form.locator("input[name=password]").fill(password);
   await form.locator("button[type=submit]").click();
   await page.locator(`.who[data-user-id="${userId}"]`).waitFor();
-}
-
-/** The path and query of the account-page link (`${PUBLIC_URL}/oauth/…`) in the captured mail to `to`, once it arrives. */
-async function mailedLink(server: TestServer, to: string, page: string): Promise<URL> {
-  const find = () => server.mail.filter((m) => m.to === to).map((m) => new RegExp(`https?://\\S+/oauth/${page}\\?[^\\s"<]+`).exec(m.text)?.[0]).find(Boolean);
-  await expect.poll(find).toBeDefined();
-  return new URL(find()!);
 }
 
 describe.skipIf(!hasChromium)("web console in Chromium", () => {
@@ -180,23 +173,9 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
     }, 90_000);
   }
   // The pages e-mails link to: over the default transport only (the tests above cover both).
-  /** Runs `steps` in a fresh logged-out page; a failure leaves a screenshot, and page errors fail the test. */
-  async function withLoggedOutPage(name: string, steps: (page: Page, shot: (step: string) => Promise<unknown>) => Promise<void>): Promise<void> {
-    const context = await browser.newContext({ baseURL: server.baseUrl, viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on("pageerror", (e) => pageErrors.push(e.message));
-    const shot = (step: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${step}.png`), fullPage: true });
-    try {
-      await steps(page, shot);
-    } catch (err) {
-      await shot("failure").catch(() => {});
-      throw err;
-    } finally {
-      await context.close();
-    }
-    expect(pageErrors).toEqual([]);
-  }
+  /** Runs `steps` in a fresh logged-out page (see inFreshPage). */
+  const withLoggedOutPage = (name: string, steps: Parameters<typeof inFreshPage>[2]) =>
+    inFreshPage(browser, { baseURL: server.baseUrl, viewport: { width: 1280, height: 900 }, name }, steps);
 
   it("registers through an e-mailed invitation link, then logs the new user in", async () => {
     const email = `invitee-${process.pid % 1000}@example.com`;

@@ -5,7 +5,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasChromium, launchChromium, SCREENSHOTS } from "./support/chromium.js";
+import { hasChromium, launchChromium, SCREENSHOTS } from "./support/browser.js";
 import { AuthenticationProviderRegistry } from "../../gen/tti/lorawan/v3/authentication_provider_pb.js";
 import { ExternalUserRegistry } from "../../gen/tti/lorawan/v3/external_user_pb.js";
 import { databaseBackends, startTestServer, type TestServer } from "../support/server.js";
