@@ -6,11 +6,11 @@
 // placeholder paths of "Using the SDK". "Production" has its own test (test/system/cluster/deployment.test.ts).
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../support/ports.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const readme = readFileSync(path.join(root, "README.md"), "utf8");
@@ -189,15 +189,6 @@ describe("README, run as written", { timeout: 120_000 }, () => {
     expect(run.stdout).toMatch(/^\d+ of \d+ users\n3 pkg\/errors:validation \{ 'user\.primary_email_address': '.+' \}\n$/);
   });
 });
-
-/** A port free on loopback right now (the two processes below must know each other's address up front). */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describe("README, console development as written", { timeout: 120_000 }, () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "ttnid-readme-vite-"));

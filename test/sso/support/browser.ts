@@ -1,18 +1,6 @@
 // What a browser does during a single sign-on, with plain fetch: keeps cookies per origin, follows the redirects
 // between the service and the provider by hand, and fills in the provider's sign-in and consent forms.
-import { createServer } from "node:net";
-
-/** A port free right now, for a server whose PUBLIC_URL must name its port before it listens. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "../../support/ports.js";
 
 export interface Answer {
   status: number;

@@ -4,7 +4,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import { fileURLToPath } from "node:url";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
@@ -18,6 +17,7 @@ import { loadConfig } from "../../../server/config.js";
 import { Right } from "../../../server/domain/rights.js";
 import { createAdminUser, createApiKeyForUser } from "../../../server/operator.js";
 import type { DatabaseBackend } from "../../support/databases.js";
+import { freePort } from "../../support/ports.js";
 
 export { databaseBackends } from "../../support/databases.js";
 
@@ -49,14 +49,7 @@ export async function prepareDatabase(backend: DatabaseBackend): Promise<Prepare
   return { backend: backend.name, dataDir: database.dataDir, url: database.url, adminKey, dispose: () => database.dispose() };
 }
 
-/** A port nothing listens on right now (the server binds it a moment later; loopback only). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort };
 
 export interface ServerProcess {
   port: number;
