@@ -2,38 +2,31 @@
 // as the CLI does then) and on PostgreSQL (on a connection of its own, beside the server): every command, its
 // refusals (non-zero, nothing written) and --help, with the effect checked through the server's API. One real
 // spawn of the CLI proves the wiring from the shell.
-import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { State } from "../gen/ttn/lorawan/v3/enums_pb.js";
 import { EntityAccess } from "../gen/ttn/lorawan/v3/identityserver_pb.js";
 import { UserRegistry } from "../gen/ttn/lorawan/v3/user_services_pb.js";
-import { COMMANDS, directContext, runOperatorCommand } from "../server/operator-commands.js";
+import { COMMANDS } from "../server/operator-commands.js";
 import { callOperatorSocket } from "../server/operator-socket.js";
+import { runWithConfig, spawnCli, type CliRun } from "./support/cli.js";
 import { databaseBackends, rpcError, startTestServer, type TestServer } from "./support/server.js";
 import { adminCreatesUser } from "./support/users.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const TOKEN = /^NNSXS\.[A-Z2-7]{39}\.[A-Z2-7]{52}$/;
 
-interface Run { code: number; stdout: string; stderr: string }
-
 /** The command as `npm run cli` runs it beside `server`: through its socket (embedded) or on its own connection. */
-async function operator(server: TestServer, ...argv: string[]): Promise<Run> {
+async function operator(server: TestServer, ...argv: string[]): Promise<CliRun> {
   const { config } = server;
   if (!config.databaseUrl) {
     const reply = await callOperatorSocket(config.dataDir, argv);
     if (!reply) throw new Error("the server does not answer on its operator socket");
     return reply;
   }
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runOperatorCommand(argv, directContext(config), { out: (l) => out.push(`${l}\n`), err: (l) => err.push(`${l}\n`) });
-  return { code, stdout: out.join(""), stderr: err.join("") };
+  return runWithConfig(config, ...argv);
 }
 
 for (const backend of databaseBackends()) {
@@ -148,14 +141,6 @@ describe("npm run cli, spawned", { timeout: 120_000 }, () => {
   let server: TestServer;
   beforeAll(async () => { server = await startTestServer(databaseBackends()[0]!); });
   afterAll(async () => { await server?.close(); });
-
-  const spawnCli = (env: Record<string, string>, ...args: string[]) => new Promise<Run>((resolve) => {
-    // Only what the CLI needs: no DATABASE_URL leaks in from the test environment.
-    const childEnv = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? os.tmpdir(), LOG_LEVEL: "silent", ...env };
-    execFile(path.join(root, "node_modules/.bin/tsx"), ["server/cli.ts", ...args], { cwd: root, env: childEnv, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr });
-    });
-  });
 
   it("reaches the running server on the embedded database, and opens the database itself when none runs", async () => {
     const key = await spawnCli({ DATA_DIR: server.config.dataDir }, "create-api-key", "--user-id", "admin-user", "--rights", "RIGHT_ALL");

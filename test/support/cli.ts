@@ -35,6 +35,11 @@ export async function runCli(env: Record<string, string>, ...args: string[]): Pr
     if (err instanceof ConfigError) return { code: 1, stdout: "", stderr: `configuration error: ${err.message}\n` };
     throw err;
   }
+  return runWithConfig(config, ...args);
+}
+
+/** The command on `config`'s database, opened for it, with what it prints captured. */
+export async function runWithConfig(config: Config, ...args: string[]): Promise<CliRun> {
   const stdout: string[] = [];
   const stderr: string[] = [];
   const code = await runOperatorCommand(args, directContext(config), {
