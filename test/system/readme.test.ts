@@ -8,7 +8,7 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
+import { promisify, stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../support/ports.js";
 
@@ -201,7 +201,8 @@ describe("README, console development as written", { timeout: 120_000 }, () => {
     processes.push(child);
     let log = "";
     return new Promise((resolve, reject) => {
-      const onData = (d: Buffer) => { log += d; if (ready.test(log)) resolve(); };
+      // Colours stripped: Vite colours its output when CI is set, even into a pipe.
+      const onData = (d: Buffer) => { log += d; if (ready.test(stripVTControlCharacters(log))) resolve(); };
       child.stdout!.on("data", onData);
       child.stderr!.on("data", onData);
       child.on("exit", (code) => reject(new Error(`${command} exited with ${code}:\n${log}`)));
