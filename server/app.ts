@@ -22,7 +22,7 @@ import { migrate, pendingMigrations, readMigrations } from "./store/migrate.js";
 import { ExpiryCleanup } from "./ops/expiry-cleanup.js";
 import { HTTP_API_CALL, Metrics, metricsRoute } from "./ops/metrics.js";
 import { checkReadiness } from "./ops/readiness.js";
-import { REQUEST_ID_HEADER, requestIdFrom, withRequestId } from "./ops/request-id.js";
+import { REQUEST_ID, REQUEST_ID_HEADER, requestIdFrom, requestIdOf, tagRequest } from "./ops/request-id.js";
 import { serveConsole } from "./transport/console.js";
 import { handleCors } from "./transport/cors.js";
 import { errorInterceptor } from "./transport/errors.js";
@@ -108,7 +108,7 @@ async function createApp(config: Config, logger: Logger, options: AppOptions = {
     "/ttn.lorawan.v3.UserRegistry/Update": config.requestLimits.maxPictureBytes,
   };
   const contextValues = (req: http.IncomingMessage | http2.Http2ServerRequest) =>
-    createContextValues().set(CLIENT_ADDRESS, clientAddress(req, config.trustProxy));
+    createContextValues().set(CLIENT_ADDRESS, clientAddress(req, config.trustProxy)).set(REQUEST_ID, requestIdOf(req));
   const rpc = rpcHandler({
     routes: (router) => registerServices(router, deps),
     // Order matters: errors wrap everything so refusals and validation failures are translated too.
@@ -154,15 +154,14 @@ async function createApp(config: Config, logger: Logger, options: AppOptions = {
   const handler: App["handler"] = (req, res) => {
     const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
     res.setHeader(REQUEST_ID_HEADER, requestId);
+    tagRequest(req, requestId);
     metrics?.watchLogin(req, res);
-    withRequestId(requestId, () => {
-      try {
-        const result: unknown = dispatch(req, res);
-        if (result instanceof Promise) result.catch((err: unknown) => failRequest(req, res, err, logger));
-      } catch (err) {
-        failRequest(req, res, err, logger);
-      }
-    });
+    try {
+      const result: unknown = dispatch(req, res);
+      if (result instanceof Promise) result.catch((err: unknown) => failRequest(req, res, err, logger));
+    } catch (err) {
+      failRequest(req, res, err, logger);
+    }
   };
 
   return {
@@ -188,7 +187,7 @@ async function createApp(config: Config, logger: Logger, options: AppOptions = {
  * unusable, e.g. no valid authority), so 400; errors from the calls themselves are answered by the handlers.
  */
 function failRequest(req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse, err: unknown, logger: Logger): void {
-  logger.warn({ err, method: req.method, url: req.url }, "rejected a request that could not be dispatched");
+  logger.warn({ err, method: req.method, url: req.url, request_id: requestIdOf(req) }, "rejected a request that could not be dispatched");
   try {
     if (res.headersSent) {
       // Too late for a status: cut the exchange off so the client does not wait for the rest.

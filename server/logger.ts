@@ -1,5 +1,4 @@
 import { pino, type Logger } from "pino";
-import { currentRequestId } from "./ops/request-id.js";
 
 export type { Logger };
 
@@ -12,11 +11,6 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     {
       level,
       base: undefined,
-      // Every line written while a request is handled names it (server/ops/request-id.ts).
-      mixin: () => {
-        const requestId = currentRequestId();
-        return requestId === undefined ? {} : { request_id: requestId };
-      },
       redact: {
         paths: [
           "authorization", "cookie", "password", "old", "new", "token", "key", "secret",

@@ -11,6 +11,7 @@ import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from ".
 import type { ServiceDeps } from "../services/context.js";
 import { findUserSecrets, upgradePasswordHash as upgradeStoredHash } from "../store/users.js";
 import { clientAddress as socketClientAddress } from "../transport/client-address.js";
+import { requestIdOf, requestLogger } from "../ops/request-id.js";
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
 
@@ -85,7 +86,7 @@ export function browserLogin(deps: ServiceDeps): BrowserLogin {
       }
       if (!ok || !user) {
         await attempt.failed();
-        logger.info({ user_id: userId }, "login failed");
+        requestLogger(logger, requestIdOf(req)).info({ user_id: userId }, "login failed");
         throw errors.noUserIdPasswordMatch();
       }
       await attempt.succeeded();

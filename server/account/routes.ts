@@ -21,6 +21,7 @@ import { findUser } from "../store/users.js";
 import { readFields } from "./body.js";
 import { browserLogin, stateError } from "./browser-login.js";
 import { sendError, sendJson } from "./http-errors.js";
+import { requestIdOf, requestLogger } from "../ops/request-id.js";
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
 type Res = http.ServerResponse | http2.Http2ServerResponse;
@@ -36,6 +37,7 @@ export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void 
 
   const browser = browserLogin(deps);
   const { secureCookie, checkOrigin } = browser;
+  const log = (req: Req) => requestLogger(logger, requestIdOf(req));
 
   async function begin(req: Req, res: Res, userInternalId: string): Promise<void> {
     res.setHeader("set-cookie", await browser.startBrowserSession(req, userInternalId));
@@ -72,7 +74,7 @@ export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void 
     const blocked = stateError(row);
     if (blocked) throw blocked;
     await begin(req, res, user.id);
-    logger.info({ user_id: userId }, "user logged in");
+    log(req).info({ user_id: userId }, "user logged in");
   }
 
   async function tokenLogin(req: Req, res: Res): Promise<void> {
@@ -90,7 +92,7 @@ export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void 
     const blocked = stateError(owner);
     if (blocked) throw blocked;
     await begin(req, res, owner.id);
-    logger.info({ user_id: owner.userId }, "user logged in with a login token");
+    log(req).info({ user_id: owner.userId }, "user logged in with a login token");
   }
 
   async function logout(req: Req, res: Res): Promise<void> {
@@ -99,7 +101,7 @@ export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void 
     res.setHeader("set-cookie", clearedSessionCookie(secureCookie(req)));
     res.statusCode = 204;
     res.end();
-    logger.info({ user_id: session.user!.userId }, "user logged out");
+    log(req).info({ user_id: session.user!.userId }, "user logged out");
   }
 
   async function me(req: Req, res: Res): Promise<void> {
@@ -131,7 +133,7 @@ export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void 
   async function endOtherSessions(req: Req, res: Res): Promise<void> {
     const session = await currentSession(req, res);
     const ended = await sessions.deleteOtherSessions(db, session.user!.id, session.id);
-    logger.info({ user_id: session.user!.userId, ended }, "user ended their other sessions");
+    log(req).info({ user_id: session.user!.userId, ended }, "user ended their other sessions");
     sendJson(res, 200, { ended });
   }
 
@@ -174,10 +176,10 @@ export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void 
     };
     work().catch((err: unknown) => {
       if (res.headersSent) {
-        logger.error({ err }, "account app failed after responding");
+        log(req).error({ err }, "account app failed after responding");
         return;
       }
-      sendError(res, err, logger);
+      sendError(res, err, log(req));
     });
   };
 }

@@ -8,7 +8,7 @@ import { EntityIdentifiersSchema } from "../../gen/ttn/lorawan/v3/identifiers_pb
 import { EntityStateChangedNotificationSchema, NotificationReceiver } from "../../gen/ttn/lorawan/v3/notification_service_pb.js";
 import { APIKeySchema, type APIKey } from "../../gen/ttn/lorawan/v3/rights_pb.js";
 import { CreateUserRequestSchema, UserSchema, type User } from "../../gen/ttn/lorawan/v3/user_pb.js";
-import { callerOrAnonymous, type ServiceDeps } from "../services/context.js";
+import { callerOrAnonymous, withRequestLog, type ServiceDeps } from "../services/context.js";
 import { createNotification, type NewNotification } from "./create.js";
 
 const userEntity = (userId: string) => create(EntityIdentifiersSchema, { ids: { case: "userIds", value: { userId } } });
@@ -21,7 +21,7 @@ function raise(deps: ServiceDeps, ctx: HandlerContext | undefined, notification:
   deps.background.run(`notification ${notification.type}`, async () => {
     // The sender is the user behind the credential, when there is one (already resolved and cached by the handler).
     const sender = ctx ? (await callerOrAnonymous(deps, ctx))?.user?.userId : undefined;
-    await createNotification(deps, { ...notification, senderUserId: sender, email: true });
+    await createNotification(ctx ? withRequestLog(deps, ctx) : deps, { ...notification, senderUserId: sender, email: true });
   });
 }
 

@@ -15,7 +15,7 @@ import { selects } from "../domain/user-paths.js";
 import * as providers from "../store/authentication-providers.js";
 import { isSealed, ProviderSecrets } from "../sso/provider-secrets.js";
 import { page, withUniqueness } from "../store/db.js";
-import { requireAdminWith, setTotalCount, type ServiceDeps } from "./context.js";
+import { logOf, requireAdminWith, setTotalCount, type ServiceDeps } from "./context.js";
 import { ts } from "./user-messages.js";
 
 /** Every path of AuthenticationProvider. */
@@ -99,7 +99,7 @@ export function authenticationProviderRegistry(deps: ServiceDeps): ServiceImpl<t
         providerId, name: provider.name, allowRegistrations: provider.allowRegistrations,
         configuration: sealed(providerId, toConfiguration(provider)),
       }));
-      deps.logger.info({ provider_id: providerId }, "authentication provider created");
+      logOf(deps, ctx).info({ provider_id: providerId }, "authentication provider created");
       return toProviderMessage(row, PROVIDER_PATHS);
     },
 
@@ -154,7 +154,7 @@ export function authenticationProviderRegistry(deps: ServiceDeps): ServiceImpl<t
         if (!updated) throw errors.authenticationProviderNotFound({ provider_id: providerId });
         return updated;
       });
-      deps.logger.info({ provider_id: providerId, paths }, "authentication provider updated");
+      logOf(deps, ctx).info({ provider_id: providerId, paths }, "authentication provider updated");
       return toProviderMessage(row, providerReadMask(paths));
     },
 
@@ -163,7 +163,7 @@ export function authenticationProviderRegistry(deps: ServiceDeps): ServiceImpl<t
       if (!(await providers.deleteProvider(db, req.providerId))) {
         throw errors.authenticationProviderNotFound({ provider_id: req.providerId });
       }
-      deps.logger.info({ provider_id: req.providerId }, "authentication provider deleted");
+      logOf(deps, ctx).info({ provider_id: req.providerId }, "authentication provider deleted");
       return create(EmptySchema);
     },
   };

@@ -12,6 +12,7 @@ import * as errors from "../domain/error-catalog.js";
 import { Code, ServiceError } from "../domain/errors.js";
 import type { Right } from "../domain/rights.js";
 import type { Logger } from "../logger.js";
+import { REQUEST_ID, requestLogger } from "../ops/request-id.js";
 import type { MailQueue } from "../mail/outbox.js";
 import type { BackgroundWork } from "../notifications/background.js";
 import type { PrismaClient } from "../../prisma/generated/client.js";
@@ -37,6 +38,12 @@ export interface ServiceDeps {
 export const CLIENT_ADDRESS = createContextKey<string>("unknown", { description: "client network address" });
 
 export const clientAddressOf = (ctx: HandlerContext): string => ctx.values.get(CLIENT_ADDRESS);
+
+/** The logger for what a handler logs: every line names the request (server/ops/request-id.ts). */
+export const logOf = (deps: ServiceDeps, ctx: HandlerContext): Logger => requestLogger(deps.logger, ctx.values.get(REQUEST_ID));
+
+/** `deps` whose logger names the request: for helpers that take the dependencies and log. */
+export const withRequestLog = (deps: ServiceDeps, ctx: HandlerContext): ServiceDeps => ({ ...deps, logger: logOf(deps, ctx) });
 
 const callers = new WeakMap<HandlerContext, Promise<Caller>>();
 

@@ -14,7 +14,7 @@ import { renderMail } from "../mail/templates.js";
 import type { Db } from "../store/db.js";
 import * as validations from "../store/email-validations.js";
 import * as users from "../store/users.js";
-import { callerOf, type ServiceDeps } from "./context.js";
+import { callerOf, logOf, withRequestLog, type ServiceDeps } from "./context.js";
 import { ts } from "./user-messages.js";
 
 /** What a validation mail needs to know of its user. */
@@ -74,12 +74,12 @@ export function emailValidationRegistry(deps: ServiceDeps): ServiceImpl<typeof E
       return db.$transaction(async (tx) => {
         const user = await users.findUser(tx, req.userId);
         if (!user) throw errors.userNotFound({ user_id: req.userId });
-        return requestEmailValidation(deps, tx, user);
+        return requestEmailValidation(withRequestLog(deps, ctx), tx, user);
       });
     },
 
     // Public, as upstream: the reference and token are the credential.
-    async validate(req) {
+    async validate(req, ctx) {
       const now = deps.clock.now();
       const attributes = { validation_id: req.id };
       const row = await validations.findValidationByReference(db, req.id);
@@ -90,7 +90,7 @@ export function emailValidationRegistry(deps: ServiceDeps): ServiceImpl<typeof E
       if (outcome === "already_used") throw errors.validationTokenAlreadyUsed(attributes);
       // The user changed the address since the mail was sent (or is gone): this token proves nothing any more.
       if (outcome === "address_changed") throw errors.validationTokenNotFound(attributes);
-      deps.logger.info({ validation_id: req.id }, "e-mail address validated");
+      logOf(deps, ctx).info({ validation_id: req.id }, "e-mail address validated");
       return create(EmptySchema);
     },
   };

@@ -10,7 +10,7 @@ import { findProvider } from "../store/authentication-providers.js";
 import { withUniqueness } from "../store/db.js";
 import * as links from "../store/external-users.js";
 import { lockUser } from "../store/users.js";
-import { getUser, requireAdminWith, type ServiceDeps } from "./context.js";
+import { getUser, logOf, requireAdminWith, type ServiceDeps } from "./context.js";
 import { ts } from "./user-messages.js";
 
 function toExternalUserMessage(row: links.ExternalUserRow): ExternalUser {
@@ -37,7 +37,7 @@ export function externalUserRegistry(deps: ServiceDeps): ServiceImpl<typeof Exte
       // Timestamps are the server's; whatever the client sent is ignored.
       const row = await withUniqueness(() =>
         links.createExternalUser(db, { userId: user.id, providerId: provider.id, externalId: link.externalId }));
-      deps.logger.info({ provider_id: providerId, user_id: userId }, "external user linked");
+      logOf(deps, ctx).info({ provider_id: providerId, user_id: userId }, "external user linked");
       return toExternalUserMessage(row);
     },
 
@@ -73,7 +73,7 @@ export function externalUserRegistry(deps: ServiceDeps): ServiceImpl<typeof Exte
         return links.deleteByExternalId(tx, providerId, req.externalId);
       });
       if (!deleted) throw errors.externalUserNotFound({ provider_id: providerId, external_id: req.externalId });
-      deps.logger.info({ provider_id: providerId }, "external user unlinked");
+      logOf(deps, ctx).info({ provider_id: providerId }, "external user unlinked");
       return create(EmptySchema);
     },
   };

@@ -16,7 +16,7 @@ import { createNotification } from "../notifications/create.js";
 import { entityIdentifiers } from "../notifications/entity.js";
 import { page } from "../store/db.js";
 import { listReceivedNotifications, updateReceivedStatus, type ReceivedNotificationRow } from "../store/notifications.js";
-import { callerOf, getUser, setTotalCount, type ServiceDeps } from "./context.js";
+import { callerOf, getUser, logOf, setTotalCount, type ServiceDeps } from "./context.js";
 import { ts } from "./user-messages.js";
 
 function notificationMessage({ notification: n, status, statusUpdatedAt }: ReceivedNotificationRow): Notification {
@@ -86,7 +86,7 @@ export function notificationService(deps: ServiceDeps): ServiceImpl<typeof Notif
     async updateStatus(req, ctx) {
       const user = await receiver(req.receiverIds!.userId, ctx);
       const count = await updateReceivedStatus(db, user.id, req.ids, req.status, deps.clock.now());
-      deps.logger.info({ user_id: user.userId, status: req.status, updated: count }, "notification status updated");
+      logOf(deps, ctx).info({ user_id: user.userId, status: req.status, updated: count }, "notification status updated");
       return create(EmptySchema);
     },
   };

@@ -19,7 +19,7 @@ import { page } from "../store/db.js";
 import { countActiveLoginTokens, createLoginToken } from "../store/sessions.js";
 import { findUser, lockUser } from "../store/users.js";
 import { apiKeyMessage } from "./api-key-messages.js";
-import { callerOf, callerOrAnonymous, getUser, setTotalCount, type ServiceDeps } from "./context.js";
+import { callerOf, callerOrAnonymous, getUser, logOf, setTotalCount, type ServiceDeps } from "./context.js";
 
 /** Upstream allows at most this many unused, unexpired login tokens per user. */
 const MAX_ACTIVE_LOGIN_TOKENS = 5;
@@ -41,7 +41,7 @@ export function userAccess(deps: ServiceDeps): ServiceImpl<typeof UserAccess> {
       const user = await getUser(db, userId); // soft-deleted users' keys are out of reach (404)
       const expiresAt = req.expiresAt ? timestampDate(req.expiresAt) : null;
       const { key, token } = await issueUserApiKey(db, user.id, { name: req.name, rights: req.rights, expiresAt });
-      deps.logger.info({ user_id: userId, api_key_id: key.id }, "API key created");
+      logOf(deps, ctx).info({ user_id: userId, api_key_id: key.id }, "API key created");
       raise.apiKeyCreated(deps, ctx, userId, apiKeyMessage(key));
       return apiKeyMessage(key, token);
     },
@@ -87,7 +87,7 @@ export function userAccess(deps: ServiceDeps): ServiceImpl<typeof UserAccess> {
         } else if (paths.includes("rights")) {
           // Deprecated upstream behaviour kept for old clients: no rights means delete the key.
           await apiKeys.deleteUserApiKey(tx, user.id, given.id);
-          deps.logger.info({ user_id: userId, api_key_id: given.id }, "API key deleted by update");
+          logOf(deps, ctx).info({ user_id: userId, api_key_id: given.id }, "API key deleted by update");
           return create(APIKeySchema);
         }
         const data: Parameters<typeof apiKeys.updateApiKey>[2] = {};
@@ -96,7 +96,7 @@ export function userAccess(deps: ServiceDeps): ServiceImpl<typeof UserAccess> {
         if (paths.includes("expires_at")) data.expiresAt = given.expiresAt ? timestampDate(given.expiresAt) : null;
         const updated = await apiKeys.updateApiKey(tx, given.id, data);
         if (!updated) throw notFound();
-        deps.logger.info({ user_id: userId, api_key_id: given.id }, "API key updated");
+        logOf(deps, ctx).info({ user_id: userId, api_key_id: given.id }, "API key updated");
         return apiKeyMessage(updated);
       }));
     },
@@ -108,7 +108,7 @@ export function userAccess(deps: ServiceDeps): ServiceImpl<typeof UserAccess> {
       if (!(await apiKeys.deleteUserApiKey(db, user.id, req.keyId))) {
         throw errors.apiKeyNotFound({ api_key_id: req.keyId, entity_type: "user", entity_id: userId });
       }
-      deps.logger.info({ user_id: userId, api_key_id: req.keyId }, "API key deleted");
+      logOf(deps, ctx).info({ user_id: userId, api_key_id: req.keyId }, "API key deleted");
       return create(EmptySchema);
     },
 
@@ -138,7 +138,7 @@ export function userAccess(deps: ServiceDeps): ServiceImpl<typeof UserAccess> {
           }), tx);
         }
       });
-      deps.logger.info({ user_id: userId, emailed }, "login token created");
+      logOf(deps, ctx).info({ user_id: userId, emailed }, "login token created");
       // Only an admin gets the token itself, and never for another admin (upstream).
       return create(CreateLoginTokenResponseSchema, { token: admin && !user.admin ? token : "" });
     },

@@ -12,7 +12,7 @@ import { randomKey } from "../domain/tokens.js";
 import { renderMail } from "../mail/templates.js";
 import { page } from "../store/db.js";
 import * as invitations from "../store/invitations.js";
-import { callerOf, setTotalCount, type ServiceDeps } from "./context.js";
+import { callerOf, logOf, setTotalCount, type ServiceDeps } from "./context.js";
 import { ts } from "./user-messages.js";
 
 export function userInvitationRegistry(deps: ServiceDeps): ServiceImpl<typeof UserInvitationRegistry> {
@@ -48,7 +48,7 @@ export function userInvitationRegistry(deps: ServiceDeps): ServiceImpl<typeof Us
         }), tx);
         return created;
       });
-      deps.logger.info({ invitation_id: row.id }, "invitation sent"); // neither address nor token in logs
+      logOf(deps, ctx).info({ invitation_id: row.id }, "invitation sent"); // neither address nor token in logs
       return toInvitationMessage(row);
     },
 
@@ -62,7 +62,7 @@ export function userInvitationRegistry(deps: ServiceDeps): ServiceImpl<typeof Us
     async delete(req, ctx) {
       await requireInviteRights(ctx);
       if (!(await invitations.deleteInvitationByEmail(db, req.email))) throw errors.invitationNotFound();
-      deps.logger.info("invitation deleted");
+      logOf(deps, ctx).info("invitation deleted");
       return create(EmptySchema);
     },
   };

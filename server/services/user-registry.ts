@@ -26,7 +26,7 @@ import { replaceProfilePicture } from "../store/profile-pictures.js";
 import { recordStateChange } from "../store/user-state-changes.js";
 import * as users from "../store/users.js";
 import { requestEmailValidation } from "./email-validation-registry.js";
-import { callerOf, callerOrAnonymous, clientAddressOf, requireAdminWith, setTotalCount, type ServiceDeps } from "./context.js";
+import { callerOf, callerOrAnonymous, clientAddressOf, logOf, requireAdminWith, setTotalCount, withRequestLog, type ServiceDeps } from "./context.js";
 import { date, preferencesToJson, publicOnly, toUserMessage, userMessageOptions } from "./user-messages.js";
 
 /** Default lifetime of a temporary password set by an admin through Update (upstream). */
@@ -116,11 +116,11 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
           }
           await recordStateChange(tx, created.id, { state: created.state, stateDescription: created.stateDescription, changedBy: caller?.user?.userId ?? "", createdAt: now });
           // A new address is proven by the validation mail, sent exactly when the user exists (upstream sends it on every create).
-          if (!created.primaryEmailAddressValidatedAt) await requestEmailValidation(deps, tx, created);
+          if (!created.primaryEmailAddressValidatedAt) await requestEmailValidation(withRequestLog(deps, ctx), tx, created);
           return created;
         }),
       );
-      deps.logger.info({ user_id: userId, self_registered: selfRegistered }, "user created");
+      logOf(deps, ctx).info({ user_id: userId, self_registered: selfRegistered }, "user created");
       const created = toUserMessage(row, EVERY_READABLE_PATH, messageOptions);
       raise.userRequested(deps, created);
       return created;
@@ -236,7 +236,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
           }
           // A changed, unvalidated address gets its validation mail (upstream); one still fresh for it is kept.
           if (has("primary_email_address") && !updated.primaryEmailAddressValidatedAt) {
-            await requestEmailValidation(deps, tx, updated).catch((err: unknown) => {
+            await requestEmailValidation(withRequestLog(deps, ctx), tx, updated).catch((err: unknown) => {
               if (!errors.validationRequestForbidden.is(err)) throw err;
             });
           }
@@ -248,7 +248,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       return toUserMessage(row, userReadMask(paths.filter((p) => p !== "temporary_password")), messageOptions);
     },
 
-    async createTemporaryPassword(req) {
+    async createTemporaryPassword(req, ctx) {
       const userId = req.userIds!.userId;
       const secret = randomKey();
       const hash = await hashPassword(secret);
@@ -269,7 +269,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
           ttl: describeDuration(config.temporaryPasswordTtlMs), link,
         }), tx);
       });
-      deps.logger.info({ user_id: userId }, "temporary password created"); // never the password itself
+      logOf(deps, ctx).info({ user_id: userId }, "temporary password created"); // never the password itself
       return create(EmptySchema);
     },
 
@@ -289,7 +289,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
         return usedTemporary;
       });
       if (!verified) {
-        deps.logger.info({ user_id: userId }, "incorrect password on password change");
+        logOf(deps, ctx).info({ user_id: userId }, "incorrect password on password change");
         throw errors.oldPassword();
       }
       if (usedTemporary && (!target.temporaryPasswordExpiresAt || target.temporaryPasswordExpiresAt <= deps.clock.now())) {
@@ -308,7 +308,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
         // Every password change ends the other sessions; revoke_all_access ends the current one too.
         await users.deleteUserSessions(tx, target.id, req.revokeAllAccess ? undefined : currentSession);
       });
-      deps.logger.info({ user_id: userId, revoke_all_access: req.revokeAllAccess }, "password changed");
+      logOf(deps, ctx).info({ user_id: userId, revoke_all_access: req.revokeAllAccess }, "password changed");
       raise.passwordChanged(deps, userId);
       return create(EmptySchema);
     },
@@ -324,7 +324,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
         if (!(await users.softDeleteUser(tx, target.id, deps.clock.now()))) throw errors.userNotFound({ user_id: userId });
         await users.deleteUserSessions(tx, target.id);
       });
-      deps.logger.info({ user_id: userId }, "user deleted");
+      logOf(deps, ctx).info({ user_id: userId }, "user deleted");
       return create(EmptySchema);
     },
 
@@ -341,7 +341,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
           if (!(await users.restoreUser(tx, target.id, deletedSince))) throw errors.userNotFound({ user_id: userId });
         }),
       );
-      deps.logger.info({ user_id: userId }, "user restored");
+      logOf(deps, ctx).info({ user_id: userId }, "user restored");
       return create(EmptySchema);
     },
 
@@ -351,7 +351,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
       const target = await users.findUser(db, userId, "any");
       if (!target) throw errors.userNotFound({ user_id: userId });
       if (!(await users.purgeUser(db, target.id))) throw errors.userNotFound({ user_id: userId });
-      deps.logger.info({ user_id: userId }, "user purged");
+      logOf(deps, ctx).info({ user_id: userId }, "user purged");
       return create(EmptySchema);
     },
   };

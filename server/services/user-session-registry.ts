@@ -9,7 +9,7 @@ import * as errors from "../domain/error-catalog.js";
 import { Right } from "../domain/rights.js";
 import { page } from "../store/db.js";
 import * as sessions from "../store/sessions.js";
-import { callerOf, getUser, setTotalCount, type ServiceDeps } from "./context.js";
+import { callerOf, getUser, logOf, setTotalCount, type ServiceDeps } from "./context.js";
 import { ts } from "./user-messages.js";
 
 export function userSessionRegistry(deps: ServiceDeps): ServiceImpl<typeof UserSessionRegistry> {
@@ -52,7 +52,7 @@ export function userSessionRegistry(deps: ServiceDeps): ServiceImpl<typeof UserS
       if (!(await sessions.deleteUserSession(db, user.id, req.sessionId))) {
         throw errors.userSessionNotFound({ user_id: userId, session_id: req.sessionId });
       }
-      deps.logger.info({ user_id: userId, session_id: req.sessionId }, "user session deleted");
+      logOf(deps, ctx).info({ user_id: userId, session_id: req.sessionId }, "user session deleted");
       return create(EmptySchema);
     },
   };

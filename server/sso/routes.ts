@@ -23,6 +23,7 @@ import { sendErrorPage } from "./error-page.js";
 import { OidcClients, type OidcProvider } from "./oidc-client.js";
 import { ProviderSecrets } from "./provider-secrets.js";
 import { signIn } from "./sign-in.js";
+import { requestIdOf, requestLogger } from "../ops/request-id.js";
 
 const SSO_LOGIN_PREFIX = "/oauth/login/";
 const SSO_PROVIDERS_PATH = "/oauth/api/auth/providers";
@@ -45,6 +46,7 @@ export function ssoRoute(deps: ServiceDeps): HttpRoute {
   const browser = browserLogin(deps);
   const secrets = new ProviderSecrets(config.authProviderSecretKey);
   const clients = new OidcClients(deps.clock, logger);
+  const log = (req: HttpRequest) => requestLogger(logger, requestIdOf(req));
   const redirectUri = (providerId: string) => `${config.publicUrl}${SSO_LOGIN_PREFIX}${providerId}/callback`;
 
   const cookie = (req: HttpRequest, name: string, value: string, path: string, maxAgeS: number) =>
@@ -109,7 +111,7 @@ export function ssoRoute(deps: ServiceDeps): HttpRoute {
     const callbackUrl = new URL(redirectUri(providerId));
     callbackUrl.search = query.toString();
     const identity = await clients.completeLogin(client, callbackUrl, { state, nonce: login.nonce, codeVerifier: login.codeVerifier });
-    const outcome = await signIn(deps, { internalId: row.id, providerId, allowRegistrations: row.allowRegistrations }, identity);
+    const outcome = await signIn({ ...deps, logger: log(req) }, { internalId: row.id, providerId, allowRegistrations: row.allowRegistrations }, identity);
     if (outcome.kind === "pending-link") {
       redirect(res, LINK_ACCOUNT_PAGE, [cookie(req, LINK_COOKIE, outcome.cookieValue, SSO_LINK_PATH, 15 * 60)]);
       return;
@@ -118,7 +120,7 @@ export function ssoRoute(deps: ServiceDeps): HttpRoute {
     const blocked = stateError(outcome.user);
     if (blocked) throw blocked;
     redirect(res, login.next || CONSOLE_HOME, [await browser.startBrowserSession(req, outcome.user.id)]);
-    logger.info({ user_id: outcome.user.userId, provider_id: providerId }, "user logged in through single sign-on");
+    log(req).info({ user_id: outcome.user.userId, provider_id: providerId }, "user logged in through single sign-on");
   }
 
   async function listProviders(res: HttpResponse): Promise<void> {
@@ -164,7 +166,7 @@ export function ssoRoute(deps: ServiceDeps): HttpRoute {
       if (isUniqueViolation(err)) throw errors.alreadyExists();
       throw err;
     }
-    logger.info({ user_id: user.userId, provider_id: pending.provider.providerId }, "external user linked after the account password");
+    log(req).info({ user_id: user.userId, provider_id: pending.provider.providerId }, "external user linked after the account password");
     const row = await findUser(db, user.userId);
     if (!row) throw errors.ssoNoPendingLink(); // deleted meanwhile
     const blocked = stateError(row);
@@ -173,18 +175,18 @@ export function ssoRoute(deps: ServiceDeps): HttpRoute {
     res.setHeader("set-cookie", [await browser.startBrowserSession(req, user.id), cleared]);
     res.statusCode = 204;
     res.end();
-    logger.info({ user_id: user.userId }, "user logged in through single sign-on");
+    log(req).info({ user_id: user.userId }, "user logged in through single sign-on");
   }
 
   /** Runs a handler; failures become the error page (browser navigations) or the account app's JSON error. */
-  const run = (res: HttpResponse, page: boolean, work: () => Promise<void>) => {
+  const run = (req: HttpRequest, res: HttpResponse, page: boolean, work: () => Promise<void>) => {
     work().catch((err: unknown) => {
       if (res.headersSent) {
-        logger.error({ err }, "single sign-on failed after responding");
+        log(req).error({ err }, "single sign-on failed after responding");
         return;
       }
-      if (page) sendErrorPage(res, err, logger);
-      else sendError(res, err, logger);
+      if (page) sendErrorPage(res, err, log(req));
+      else sendError(res, err, log(req));
     });
   };
 
@@ -193,16 +195,16 @@ export function ssoRoute(deps: ServiceDeps): HttpRoute {
     const path = url.pathname;
     const get = req.method === "GET" || req.method === "HEAD";
     if (path === SSO_PROVIDERS_PATH && get) {
-      run(res, false, () => listProviders(res));
+      run(req, res, false, () => listProviders(res));
       return true;
     }
     if (path === SSO_LINK_PATH && (get || req.method === "POST")) {
-      run(res, false, () => (get ? describeLink(req, res) : confirmLink(req, res)));
+      run(req, res, false, () => (get ? describeLink(req, res) : confirmLink(req, res)));
       return true;
     }
     if (!path.startsWith(SSO_LOGIN_PREFIX)) return false;
     const [providerId = "", step, ...rest] = path.slice(SSO_LOGIN_PREFIX.length).split("/");
-    run(res, true, async () => {
+    run(req, res, true, async () => {
       if (!get || rest.length || (step !== undefined && step !== "callback")) {
         throw errors.entityNotFound({ entity_type: "route", entity_id: `${req.method} ${path.slice(0, 100)}` });
       }

@@ -9,6 +9,7 @@ import { ErrorDetailsSchema, type ErrorDetails } from "../../gen/ttn/lorawan/v3/
 import * as catalog from "../domain/error-catalog.js";
 import { ServiceError } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
+import { REQUEST_ID } from "../ops/request-id.js";
 
 function details(err: ServiceError, correlationId: string): ErrorDetails {
   return create(ErrorDetailsSchema, {
@@ -78,12 +79,13 @@ export function errorInterceptor(logger: Logger): Interceptor {
       if (err instanceof ServiceError) throw toConnectError(err);
       if (err instanceof ConnectError) throw err; // raised by the protocol layer (bad encoding, deadline, …)
       const known = infrastructureError(err);
+      const request_id = req.contextValues.get(REQUEST_ID);
       if (known) {
-        logger.warn({ err, procedure: req.url, error: known.fullName }, "request failed on the database");
+        logger.warn({ err, request_id, procedure: req.url, error: known.fullName }, "request failed on the database");
         throw toConnectError(known);
       }
       const correlationId = randomUUID().replace(/-/g, "");
-      logger.error({ err, correlationId, procedure: req.url }, "unexpected error");
+      logger.error({ err, request_id, correlationId, procedure: req.url }, "unexpected error");
       throw toConnectError(catalog.internal(), correlationId);
     }
   };

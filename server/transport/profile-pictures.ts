@@ -6,6 +6,7 @@ import { PROFILE_PICTURES_PATH } from "../domain/profile-pictures.js";
 import type { Logger } from "../logger.js";
 import type { Db } from "../store/db.js";
 import { findServedPicture } from "../store/profile-pictures.js";
+import { requestIdOf } from "../ops/request-id.js";
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
 type Res = http.ServerResponse | http2.Http2ServerResponse;
@@ -39,7 +40,7 @@ export function serveProfilePicture(req: Req, res: Res, db: Db, logger: Logger):
       }, req.method === "HEAD" ? undefined : body);
     },
     (err: unknown) => {
-      logger.error({ err, url }, "could not serve a profile picture");
+      logger.error({ err, url, request_id: requestIdOf(req) }, "could not serve a profile picture");
       if (!res.headersSent) send(res, 500, { "content-type": "text/plain; charset=utf-8" }, "internal error");
     },
   );

@@ -167,4 +167,20 @@ describe("request IDs in logs", () => {
     expect(generated).toMatch(/^[0-9a-f-]{36}$/);
     expect(lines.filter((l) => l.msg === "rpc").map((l) => l.request_id)).toEqual(["trace-77", generated]);
   });
+
+  it("so do the lines handlers write, over the HTTP API and the browser login too", async () => {
+    const baseUrl = `http://127.0.0.1:${server.listener.port}`;
+    const send = (path: string, id: string, body: unknown) =>
+      fetch(`${baseUrl}${path}`, { method: "POST", headers: { "content-type": "application/json", "x-request-id": id }, body: JSON.stringify(body) });
+    const created = await send("/api/v3/users", "trace-create", { user: { ids: { user_id: "traced-user" }, primary_email_address: "traced@example.com", password: "Traced-Passw0rd" } });
+    expect(created.status).toBe(200);
+    const wrong = await send("/oauth/api/auth/login", "trace-wrong", { user_id: "traced-user", password: "Not-The-Passw0rd" });
+    expect(wrong.status).toBe(400);
+    const right = await send("/oauth/api/auth/login", "trace-right", { user_id: "traced-user", password: "Traced-Passw0rd" });
+    expect(right.status).toBe(204);
+    const idOf = (msg: string) => lines.filter((l) => l.msg === msg).map((l) => l.request_id);
+    expect(idOf("user created")).toEqual(["trace-create"]);
+    expect(idOf("login failed")).toEqual(["trace-wrong"]);
+    expect(idOf("user logged in")).toEqual(["trace-right"]);
+  });
 });

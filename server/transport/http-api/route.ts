@@ -23,6 +23,7 @@ import { JsonNestingGuard, MAX_JSON_NESTING } from "../json-nesting.js";
 import { openApiDocument } from "./openapi.js";
 import { compareSpecificity, matchPath } from "./path-template.js";
 import { requestMessage } from "./request-message.js";
+import { requestIdOf } from "../../ops/request-id.js";
 
 export interface HttpApiOptions {
   /** Where the API is mounted, e.g. "/api/v3"; the rules' paths are relative to it. */
@@ -94,7 +95,7 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
       const query = new URLSearchParams(rawQuery);
       // Throws on a request without a usable authority; the app answers that with 400.
       const uReq = universalRequestFromNodeRequest(req as http.IncomingMessage, res as http.ServerResponse, undefined, options.contextValues?.(req));
-      void call(route, pathValues, query, uReq, res).catch((err: unknown) => fail(req, res, err));
+      void call(route, pathValues, query, uReq, res, requestIdOf(req)).catch((err: unknown) => fail(req, res, err));
       return true;
     }
     if (allowed.size) res.setHeader("Allow", [...allowed].join(", "));
@@ -102,7 +103,7 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
     return true;
   };
 
-  async function call(route: Route, pathValues: Map<string, string>, query: URLSearchParams, uReq: UniversalServerRequest, res: HttpResponse): Promise<void> {
+  async function call(route: Route, pathValues: Map<string, string>, query: URLSearchParams, uReq: UniversalServerRequest, res: HttpResponse, request_id: string | undefined): Promise<void> {
     const { binding, handler } = route;
     let input: Uint8Array;
     try {
@@ -110,7 +111,7 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
       input = toBinary(binding.method.input, requestMessage(binding, { pathValues, query, body }, registry));
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
-      logger.info({ procedure: handler.requestPath, code: err.code, error: err.message }, "http api request rejected");
+      logger.info({ request_id, procedure: handler.requestPath, code: err.code, error: err.message }, "http api request rejected");
       reply(res, toConnectError(err), new Headers());
       return;
     }
@@ -176,7 +177,7 @@ export function httpApiRoute(options: HttpApiOptions): HttpRoute {
 
   function fail(req: HttpRequest, res: HttpResponse, err: unknown): void {
     if (ConnectError.from(err).code === Code.Aborted || req.destroyed) return; // the client went away
-    logger.error({ err, method: req.method, url: req.url }, "http api request failed");
+    logger.error({ err, request_id: requestIdOf(req), method: req.method, url: req.url }, "http api request failed");
     if (!res.headersSent) reply(res, toConnectError(errors.internal()), new Headers());
   }
 }
