@@ -15,6 +15,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { SMTPServer } from "smtp-server";
 import { freePort, prepareDatabase, type PreparedDatabase } from "../hostile/support.js";
 import { databaseBackends } from "../../support/databases.js";
+import { startArgs } from "../../../scripts/start-args.mjs";
 
 export { ADMIN_PASSWORD, freePort } from "../hostile/support.js";
 
@@ -59,7 +60,7 @@ export const bearer = (token?: string) =>
 export async function startInstance(name: string, env: Record<string, string>): Promise<Instance> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `ttnid-cluster-${name}-`));
-  const child = spawn(process.execPath, ["build/server/main.js"], {
+  const child = spawn(process.execPath, startArgs(), {
     cwd: repo,
     env: {
       PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NODE_ENV: "production", LOG_LEVEL: "warn",
