@@ -20,6 +20,7 @@ export default defineConfig({
         test: {
           name: "main",
           include: ["test/**/*.test.ts"],
+          setupFiles: ["test/support/password-hashing.ts"],
           // `*.postgres.test.ts` has nothing to run on the embedded database: left out without TEST_DATABASE_URL
           // rather than reported as skipped.
           exclude: ["test/e2e/**", "test/system/**", ...(process.env.TEST_DATABASE_URL ? [] : ["test/**/*.postgres.test.ts"])],

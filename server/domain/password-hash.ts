@@ -27,6 +27,23 @@ const ARGON2_OPTIONS = {
   parallelism: 1,
 } as const;
 
+interface Argon2Cost {
+  memoryCost: number;
+  timeCost: number;
+}
+
+/** The parameters of new hashes (and of needsRehash): ARGON2_OPTIONS, except in tests. */
+let argon2Options: Omit<typeof ARGON2_OPTIONS, keyof Argon2Cost> & Argon2Cost = ARGON2_OPTIONS;
+
+/**
+ * Tests only (test/support/password-hashing.ts): new hashes use `cost` (still argon2id, still verified) instead of
+ * the production parameters, which cost every created user and login ~40 ms of CPU; undefined restores them.
+ * Deliberately not reachable from configuration or the environment.
+ */
+export function setArgon2CostForTests(cost: Argon2Cost | undefined): void {
+  argon2Options = cost ? { ...ARGON2_OPTIONS, ...cost } : ARGON2_OPTIONS;
+}
+
 let hashSlots = 1;
 let hashing = 0;
 const waiting: (() => void)[] = [];
@@ -106,7 +123,7 @@ function inHasher<T>(op: "hash" | "verify", args: unknown[]): Promise<T> {
 }
 
 export async function hashPassword(password: string): Promise<string> {
-  return withHashSlot(() => inHasher<string>("hash", [password, ARGON2_OPTIONS]));
+  return withHashSlot(() => inHasher<string>("hash", [password, argon2Options]));
 }
 
 /**
@@ -134,7 +151,7 @@ export async function verifyPassword(hash: string, password: string): Promise<bo
 export function needsRehash(hash: string): boolean {
   if (!hash.startsWith("$argon2id$")) return true;
   try {
-    return argon2.needsRehash(hash, ARGON2_OPTIONS);
+    return argon2.needsRehash(hash, argon2Options);
   } catch {
     return true;
   }

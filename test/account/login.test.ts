@@ -1,8 +1,9 @@
 // The account app: password login, the session cookie, /me, logout.
 import { pbkdf2Sync } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
 import { UserRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
+import { useProductionPasswordHashing } from "../support/password-hashing.js";
 import { ADMIN_PASSWORD, databaseBackends, startTestServer, type TestServer } from "../support/server.js";
 import { PASSWORD, createUser, errorName, loggedIn, login, request, uniqueId } from "./support.js";
 
@@ -64,6 +65,7 @@ for (const backend of databaseBackends()) {
     });
 
     it("logs in a user imported with an upstream PBKDF2 hash and upgrades it to argon2id", async () => {
+      onTestFinished(useProductionPasswordHashing()); // the upgrade is to the production parameters
       const userId = await createUser(server);
       const salt = "AbCdEfGhIjKlMnOp";
       const imported = `PBKDF2$sha256$1000$${salt}$${pbkdf2Sync(PASSWORD, salt, 1000, 32, "sha256").toString("base64url")}`;

@@ -1,9 +1,13 @@
-import { describe, it, expect } from "vitest";
+import { beforeEach, describe, it, expect } from "vitest";
 import { pbkdf2Sync } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import os from "node:os";
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from "../../server/domain/password-hash.js";
 import * as catalog from "../../server/domain/error-catalog.js";
+import { useProductionPasswordHashing } from "../support/password-hashing.js";
+
+// These tests are about the production parameters, not the cheap ones the other suites hash with.
+beforeEach(useProductionPasswordHashing);
 
 async function rejection(promise: Promise<unknown>) {
   try {
