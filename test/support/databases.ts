@@ -1,6 +1,6 @@
 // The backends every store test runs on: embedded PGlite always, PostgreSQL when TEST_DATABASE_URL is set
 // (one shared test suite for all backends, as upstream does).
-import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { accessSync, constants, cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statfsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createHash, randomUUID } from "node:crypto";
@@ -30,14 +30,14 @@ export type UnopenedDatabase = Omit<TestDatabase, "db">;
 export interface DatabaseBackend {
   name: "embedded" | "postgres";
   create(options?: CreateOptions): Promise<TestDatabase>;
-  /** Like create(), without opening it here (opening PGlite costs most of a second). */
+  /** Like create(), without opening it here (opening PGlite costs most of a second, a PostgreSQL pool ~0.1 s). */
   createUnopened?(): Promise<UnopenedDatabase>;
 }
 
 export function databaseBackends(): DatabaseBackend[] {
   const backends: DatabaseBackend[] = [{ name: "embedded", create: createEmbedded, createUnopened: createEmbeddedUnopened }];
   const adminUrl = process.env.TEST_DATABASE_URL;
-  if (adminUrl) backends.push({ name: "postgres", create: (o) => createPostgres(adminUrl, o) });
+  if (adminUrl) backends.push({ name: "postgres", create: (o) => createPostgres(adminUrl, o), createUnopened: () => createPostgresUnopened(adminUrl) });
   return backends;
 }
 
@@ -51,10 +51,28 @@ async function prepare(db: Database, options: CreateOptions = {}) {
   if (options.migrate !== false) await migrate(db, options.migrationsDir);
 }
 
+/**
+ * Where test databases live. A PGlite data directory is 40 MB in a thousand files, copied in and removed again for
+ * every test server: on disk that took over a second each time (more on a filesystem mounted with `discard`), in
+ * memory a few milliseconds. /dev/shm when it has room (Docker gives it only 64 MB), else the temporary directory.
+ */
+const SCRATCH = scratchRoot();
+function scratchRoot(): string {
+  try {
+    accessSync("/dev/shm", constants.W_OK);
+    const { bavail, bsize } = statfsSync("/dev/shm");
+    if (bavail * bsize >= 2 ** 30) return "/dev/shm";
+  } catch {
+    // no /dev/shm here
+  }
+  return os.tmpdir();
+}
+const scratchDir = (prefix: string) => mkdtempSync(path.join(SCRATCH, prefix));
+
 const closeQuietly = (db: Database) => db.close().catch(() => {}); // tests may have closed it already
 
 // PGlite's first start runs initdb (~7 s) and migrating takes seconds more; copying a data directory that has
-// both takes well under a second. The templates live in the temporary directory under a name that changes with
+// both takes well under a second. The templates live in the scratch directory under a name that changes with
 // the PGlite version and the migrations, so every test process (and the next run) reuses them.
 const embeddedTemplates = new Map<boolean, Promise<string>>();
 function embeddedTemplate(migrated: boolean): Promise<string> {
@@ -63,10 +81,10 @@ function embeddedTemplate(migrated: boolean): Promise<string> {
     template = (async () => {
       const digest = createHash("sha256").update(PGLITE_VERSION);
       if (migrated) for (const m of readMigrations(DEFAULT_MIGRATIONS)) digest.update(`${m.name}:${m.checksum}\n`);
-      const dir = path.join(os.tmpdir(), `ttnid-pglite-template-${migrated ? "migrated" : "empty"}-${digest.digest("hex").slice(0, 16)}`);
+      const dir = path.join(SCRATCH, `ttnid-pglite-template-${migrated ? "migrated" : "empty"}-${digest.digest("hex").slice(0, 16)}`);
       if (existsSync(dir)) return dir;
       // Built aside and renamed into place: a directory under the final name is always complete.
-      const dataDir = mkdtempSync(path.join(os.tmpdir(), "ttnid-pglite-building-"));
+      const dataDir = scratchDir("ttnid-pglite-building-");
       try {
         if (migrated) {
           cpSync(await embeddedTemplate(false), embeddedDir(dataDir), { recursive: true });
@@ -94,13 +112,13 @@ function embeddedTemplate(migrated: boolean): Promise<string> {
 }
 
 async function createEmbeddedUnopened(): Promise<UnopenedDatabase> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "ttnid-test-"));
+  const dataDir = scratchDir("ttnid-test-");
   cpSync(await embeddedTemplate(true), embeddedDir(dataDir), { recursive: true });
   return { dataDir, async dispose() { rmSync(dataDir, { recursive: true, force: true }); } };
 }
 
 async function createEmbedded(options?: CreateOptions): Promise<TestDatabase> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "ttnid-test-"));
+  const dataDir = scratchDir("ttnid-test-");
   cpSync(await embeddedTemplate(fromTemplate(options)), embeddedDir(dataDir), { recursive: true });
   const db = await openDatabase({ dataDir });
   if (!fromTemplate(options)) await prepare(db, options);
@@ -148,7 +166,7 @@ function postgresTemplateName(adminUrl: string): Promise<string> {
         if (rows[0]?.datistemplate) return;
         if (rows.length) await admin.query(`DROP DATABASE "${name}" WITH (FORCE)`);
         await admin.query(`CREATE DATABASE "${name}"`);
-        const dataDir = mkdtempSync(path.join(os.tmpdir(), "ttnid-template-"));
+        const dataDir = scratchDir("ttnid-template-");
         const db = await openDatabase({ databaseUrl: urlOf(adminUrl, name), dataDir });
         try {
           await migrate(db, DEFAULT_MIGRATIONS);
@@ -166,20 +184,30 @@ function postgresTemplateName(adminUrl: string): Promise<string> {
   return postgresTemplate;
 }
 
-async function createPostgres(adminUrl: string, options?: CreateOptions): Promise<TestDatabase> {
+/** A database copied from the migrated template (or empty, see CreateOptions), not opened. */
+async function createPostgresUnopened(adminUrl: string, options?: CreateOptions): Promise<UnopenedDatabase> {
   const name = `ttnid_test_${randomUUID().replace(/-/g, "")}`;
   const template = fromTemplate(options) ? await postgresTemplateName(adminUrl) : undefined;
   await withAdmin(adminUrl, (admin) => admin.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ""}`));
-  const url = urlOf(adminUrl, name);
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "ttnid-test-"));
-  const db = await openDatabase({ databaseUrl: url, dataDir });
-  if (!template) await prepare(db, options);
+  const dataDir = scratchDir("ttnid-test-");
   return {
-    db, url, dataDir,
+    url: urlOf(adminUrl, name), dataDir,
     async dispose() {
-      await closeQuietly(db);
       await withAdmin(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function createPostgres(adminUrl: string, options?: CreateOptions): Promise<TestDatabase> {
+  const database = await createPostgresUnopened(adminUrl, options);
+  const db = await openDatabase({ databaseUrl: database.url, dataDir: database.dataDir });
+  if (!fromTemplate(options)) await prepare(db, options);
+  return {
+    ...database, db,
+    async dispose() {
+      await closeQuietly(db);
+      await database.dispose();
     },
   };
 }
