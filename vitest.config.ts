@@ -21,6 +21,10 @@ export default defineConfig({
           name: "main",
           include: ["test/**/*.test.ts"],
           setupFiles: ["test/support/password-hashing.ts"],
+          // The files of a worker share one process and its loaded modules: a fresh process per file cost ~1.5 s of
+          // imports and several seconds of first-use compiling (PGlite's and Prisma's WebAssembly, validation rules) each time.
+          // Files do not depend on module state: every server is built by startTestServer from its own config.
+          isolate: false,
           // `*.postgres.test.ts` has nothing to run on the embedded database: left out without TEST_DATABASE_URL
           // rather than reported as skipped.
           exclude: ["test/e2e/**", "test/system/**", ...(process.env.TEST_DATABASE_URL ? [] : ["test/**/*.postgres.test.ts"])],
