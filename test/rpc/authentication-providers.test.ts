@@ -1,8 +1,5 @@
 // AuthenticationProviderRegistry: admin-only provider CRUD through real clients on every
 // backend, rotating protocols; and the operator's `create-auth-provider` CLI, proven by a server on its data.
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { Code, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +12,7 @@ import { createLogger } from "../../server/logger.js";
 import { createAdminUser, createApiKeyForUser } from "../../server/operator.js";
 import { openDatabase } from "../../server/store/database.js";
 import { runCli as cli } from "../support/cli.js";
+import { createEmbeddedUnopened, type UnopenedDatabase } from "../support/databases.js";
 import { ADMIN_PASSWORD, PROTOCOLS, databaseBackends, rpcError, startTestServer, type Protocol, type TestServer } from "../support/server.js";
 import { createUserKey, registerUser } from "../support/users.js";
 
@@ -172,11 +170,12 @@ for (const backend of databaseBackends()) {
 }
 
 describe("create-auth-provider CLI on embedded", { timeout: 180_000 }, () => {
-  let dataDir = "";
-  beforeAll(() => { dataDir = mkdtempSync(path.join(os.tmpdir(), "ttnid-cli-idp-")); });
-  afterAll(() => { rmSync(dataDir, { recursive: true, force: true }); });
+  let database: UnopenedDatabase;
+  beforeAll(async () => { database = await createEmbeddedUnopened(); });
+  afterAll(async () => { await database?.dispose(); });
 
   it("creates a provider the server then serves, refuses bad input and never echoes the secret", async () => {
+    const { dataDir } = database;
     const env = { DATA_DIR: dataDir, AUTH_PROVIDER_SECRET_KEY: "5e".repeat(32) }; // client secrets are sealed
     const oidcArgs = ["--oidc-client-id", "cli-client", "--oidc-client-secret", SECRET, "--oidc-provider-url", "https://sso.example.com/"];
     const ok = await cli(env, "create-auth-provider", "--provider-id", "corp-sso", "--name", "Corp", "--allow-registrations", ...oidcArgs);

@@ -111,7 +111,8 @@ function embeddedTemplate(migrated: boolean): Promise<string> {
   return template;
 }
 
-async function createEmbeddedUnopened(): Promise<UnopenedDatabase> {
+/** A migrated embedded database nobody has open: the DATA_DIR of a test's own server or CLI runs. */
+export async function createEmbeddedUnopened(): Promise<UnopenedDatabase> {
   const dataDir = scratchDir("ttnid-test-");
   cpSync(await embeddedTemplate(true), embeddedDir(dataDir), { recursive: true });
   return { dataDir, async dispose() { rmSync(dataDir, { recursive: true, force: true }); } };
