@@ -93,12 +93,15 @@ for (const backend of databaseBackends()) {
     let server: TestServer;
     const mailTo = (address: string) => smtp.received.filter((m) => m.to.includes(address));
 
+    /** A server mailing through `smtp`; the backoff leaves a test time to see a retry before the last attempt. */
+    const startMailingServer = (backoff = "200ms") => startTestServer(backend, {
+      SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, PUBLIC_URL, MAIL_FROM: "TTS <noreply@tts.example.com>",
+      LOGIN_TOKENS_ENABLED: "true", MAIL_RETRY_BACKOFF: backoff, MAIL_RETRY_ATTEMPTS: "5", ADMIN_RIGHTS_ALL: "true",
+    }, { captureMail: false });
+
     beforeAll(async () => {
       smtp = await startSmtp();
-      server = await startTestServer(backend, {
-        SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, PUBLIC_URL, MAIL_FROM: "TTS <noreply@tts.example.com>",
-        LOGIN_TOKENS_ENABLED: "true", MAIL_RETRY_BACKOFF: "200ms", MAIL_RETRY_ATTEMPTS: "5", ADMIN_RIGHTS_ALL: "true",
-      }, { captureMail: false });
+      server = await startMailingServer();
     });
     afterAll(async () => {
       await server?.close();
@@ -106,10 +109,10 @@ for (const backend of databaseBackends()) {
     });
 
     let seq = 0;
-    async function newUser(): Promise<string> {
+    async function newUser(on = server): Promise<string> {
       const userId = `mail-user-${++seq}`;
       // Created by the admin with a confirmed address: no address confirmation mail mixes with the mail under test.
-      await server.client(UserRegistry, "connect", server.adminKey).create({
+      await on.client(UserRegistry, "connect", on.adminKey).create({
         user: {
           ids: { userId }, primaryEmailAddress: `${userId}@example.com`, password: PASSWORD, name: `Mail User ${seq}`,
           state: State.APPROVED, primaryEmailAddressValidatedAt: timestampNow(),
@@ -190,20 +193,26 @@ for (const backend of databaseBackends()) {
     });
 
     it("gives up after the configured attempts and blanks the stored bodies", async () => {
-      const userId = await newUser();
-      smtp.state.refuse = 1000;
-      await server.client(UserRegistry, "connect").createTemporaryPassword({ userIds: { userId } });
-      await expect.poll(
-        async () => (await server.db.mailOutbox.findFirst({ where: { to: `${userId}@example.com` } }))?.attempts,
-        { timeout: 15_000, interval: 200 },
-      ).toBe(5);
-      smtp.state.refuse = 0;
-      const row = (await server.db.mailOutbox.findFirst({ where: { to: `${userId}@example.com` } }))!;
-      expect(row.sentAt).toBeNull();
-      expect(row.text).toBe("");
-      expect(row.html).toBeNull();
-      expect(row.lastError).toContain("busy");
-      expect(mailTo(`${userId}@example.com`)).toHaveLength(0);
+      // A server of its own with a short backoff: five attempts 200 ms apart and doubling would wait 3 s.
+      const quick = await startMailingServer("10ms");
+      try {
+        const userId = await newUser(quick);
+        smtp.state.refuse = 1000;
+        await quick.client(UserRegistry, "connect").createTemporaryPassword({ userIds: { userId } });
+        await expect.poll(
+          async () => (await quick.db.mailOutbox.findFirst({ where: { to: `${userId}@example.com` } }))?.attempts,
+          { timeout: 15_000, interval: 50 },
+        ).toBe(5);
+        smtp.state.refuse = 0;
+        const row = (await quick.db.mailOutbox.findFirst({ where: { to: `${userId}@example.com` } }))!;
+        expect(row.sentAt).toBeNull();
+        expect(row.text).toBe("");
+        expect(row.html).toBeNull();
+        expect(row.lastError).toContain("busy");
+        expect(mailTo(`${userId}@example.com`)).toHaveLength(0);
+      } finally {
+        await quick.close();
+      }
     });
   });
 }
