@@ -32,7 +32,6 @@ import { Right } from "../server/domain/rights.js";
 import { openDatabase } from "../server/store/database.js";
 import { migrate } from "../server/store/migrate.js";
 import { findUser } from "../server/store/users.js";
-import { startArgs } from "../scripts/start-args.mjs";
 import { h2load, percentile, type LoadResult } from "./h2load.js";
 import { seedUsers } from "./seed.js";
 
@@ -275,7 +274,7 @@ const ADMIN_PASSWORD = "Bench-Admin-Passw0rd";
 
 function startServer(prepared: Prepared, extraEnv: Record<string, string> = {}): Promise<Process> {
   const profiling = opts.profile ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(opts.profile)] : [];
-  return startProcess([...profiling, ...startArgs()], { ...prepared.env, ...extraEnv });
+  return startProcess([...profiling, "build/server/main.js"], { ...prepared.env, ...extraEnv });
 }
 
 /** Loads one call for SECONDS, sampling the RSS of `sample` meanwhile. */

@@ -1,4 +1,4 @@
-// `npm start` runs the compiled server (build/), with the node arguments of its script: it must start from there, answer, and stop cleanly, so a source file
+// `npm start` runs the compiled server (build/): it must start from there, answer, and stop cleanly, so a source file
 // the build leaves out (or an asset it does not carry) fails here rather than on a user's machine.
 import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -6,14 +6,13 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
-import { startArgs } from "../../scripts/start-args.mjs";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
 it("starts from build/, answers an RPC and stops on SIGTERM", { timeout: 180_000 }, async () => {
   await promisify(execFile)(process.execPath, ["scripts/build-server.mjs", "--if-stale"], { cwd: root });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "ttnid-compiled-"));
-  const child = spawn(process.execPath, startArgs(), {
+  const child = spawn(process.execPath, ["build/server/main.js"], {
     cwd: root, env: { ...process.env, HOST: "127.0.0.1", PORT: "0", DATA_DIR: dataDir }, stdio: ["ignore", "pipe", "pipe"],
   });
   try {

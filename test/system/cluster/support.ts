@@ -15,7 +15,6 @@ import type { DescService } from "@bufbuild/protobuf";
 import { SMTPServer } from "smtp-server";
 import { freePort, prepareDatabase, type PreparedDatabase } from "../hostile/support.js";
 import { databaseBackends } from "../../support/databases.js";
-import { startArgs } from "../../../scripts/start-args.mjs";
 
 export { ADMIN_PASSWORD, freePort } from "../hostile/support.js";
 
@@ -60,7 +59,7 @@ export const bearer = (token?: string) =>
 export async function startInstance(name: string, env: Record<string, string>): Promise<Instance> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `ttnid-cluster-${name}-`));
-  const child = spawn(process.execPath, startArgs(), {
+  const child = spawn(process.execPath, ["build/server/main.js"], {
     cwd: repo,
     env: {
       PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NODE_ENV: "production", LOG_LEVEL: "warn",

@@ -1,2 +1,0 @@
-/** The node arguments of package.json's start script (without the leading `node`). */
-export function startArgs(): string[];
