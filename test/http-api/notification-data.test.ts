@@ -73,6 +73,15 @@ for (const backend of databaseBackends()) {
       });
       expect(res.status).toBe(200);
       expectUserData(dataByType(((await res.json()) as any).notifications));
+      const admin = await fetch(`${server.baseUrl}/ttn.lorawan.v3.NotificationService/List`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${server.adminKey}` },
+        body: JSON.stringify({ receiver_ids: { user_id: "admin-user" } }),
+      });
+      expect(admin.status).toBe(200);
+      const requested = dataByType(((await admin.json()) as any).notifications).user_requested;
+      expect(requested["@type"]).toBe(`${DATA_TYPE}CreateUserRequest`);
+      expect(requested.user.ids).toEqual({ user_id: userId });
     });
 
     it("over the SDK's Connect JSON transport", async () => {

@@ -268,6 +268,7 @@ for (const backend of databaseBackends()) {
           password_requirements: { min_length: 8, max_length: 1000, min_uppercase: 1, min_digits: 1, min_special: 0 },
         });
         expect(configuration.profile_picture).toEqual({ disable_upload: false, use_gravatar: true });
+        expect(configuration.user_rights).toEqual({ create_applications: true, create_clients: true, create_gateways: true, create_organizations: true });
         expect(configuration.admin_rights).toEqual({ all: true });
         // The same service over gRPC, where upstream's CLI calls it.
         const grpc = await server.client(Is, "grpc").getConfiguration({});
