@@ -1,6 +1,7 @@
 // README's examples, run as written against a fresh server on the embedded database, so they cannot rot: the
 // shell blocks of "First steps", "Calling it", "HTTP/JSON API", "Using the SDK" and "Single sign-on" (one command
-// at a time, each must exit 0 and answer no error unless its comment announces one), the request bodies of the
+// at a time, each must exit 0 and answer no error unless its comment announces one), the Keycloak registration
+// (the buf curl block and the operator CLI line), the request bodies of the
 // Services table through `buf curl`, the TypeScript blocks (run, or type-checked where they need a browser), and
 // console development through Vite. The only edits are addresses (free ports here, never fixed ones) and the
 // placeholder paths of "Using the SDK". "Production" has its own test (test/system/cluster/deployment.test.ts).
@@ -53,7 +54,8 @@ describe("README, run as written", { timeout: 120_000 }, () => {
   const project = mkdtempSync(path.join(os.tmpdir(), "ttnid-readme-app-"));
   // No DATABASE_URL from the test environment: README's first steps use the embedded database.
   const { DATABASE_URL: _ignored, ...baseEnv } = process.env;
-  const env: Record<string, string | undefined> = { ...baseEnv, DATA_DIR: dataDir, LOG_LEVEL: "info", NO_COLOR: "1" };
+  // The Keycloak example starts the service "with AUTH_PROVIDER_SECRET_KEY set": one key for the whole run.
+  const env: Record<string, string | undefined> = { ...baseEnv, DATA_DIR: dataDir, LOG_LEVEL: "info", NO_COLOR: "1", AUTH_PROVIDER_SECRET_KEY: "a1".repeat(32) };
   let server: ChildProcess;
   let baseUrl = "";
   let startLine = "";
@@ -128,6 +130,33 @@ describe("README, run as written", { timeout: 120_000 }, () => {
     const [key, providers] = [await sh(list[0]!.command), await sh(local(list[1]!.command))];
     expect([key.code, key.stdout.trim()]).toEqual([0, expect.stringMatching(/^[0-9a-f]{64}$/)]);
     expect([providers.code, JSON.parse(providers.stdout)]).toEqual([0, { providers: [] }]);
+  });
+
+  it("Single sign-on, Keycloak: the provider registered with buf curl, or with the operator CLI while the server runs", async () => {
+    const text = section("Single sign-on (OpenID Connect)");
+    const [register] = codeBlocks(text, "text");
+    expect(register).toContain("AuthenticationProviderRegistry/Create");
+    const cli = /`(npm run cli -- create-auth-provider [^`]+)`/.exec(text)![1]!.replace(/\s+/g, " ");
+    const providers = codeBlocks(text, "sh").flatMap(commands).find((c) => c.command.includes("/oauth/api/auth/providers"))!.command;
+    const offered = async () => {
+      const run = await sh(local(providers));
+      expect(run.code, run.stderr).toBe(0);
+      return (JSON.parse(run.stdout) as { providers: { provider_id: string; name: string }[] }).providers.map((p) => [p.provider_id, p.name]);
+    };
+
+    const created = await sh(local(register!));
+    expect([created.code, created.stderr]).toEqual([0, ""]);
+    expect(created.stdout).toMatch(/"provider_?[iI]d": ?"keycloak"/);
+    expect(await offered()).toEqual([["keycloak", "Keycloak"]]);
+
+    // The other way of step 3 registers the same provider: remove the first one, then run the CLI line as written.
+    const removed = await sh(`curl -sf -X DELETE -H "Authorization: Bearer $KEY" ${baseUrl}/api/v3/authentication_providers/keycloak`);
+    expect([removed.code, removed.stdout]).toEqual([0, "{}"]);
+    expect(await offered()).toEqual([]);
+    const byCli = await sh(cli);
+    expect([byCli.code, byCli.stderr]).toEqual([0, ""]);
+    expect(byCli.stdout).toContain("created authentication provider keycloak (OIDC, https://keycloak.example.com/realms/lorawan)");
+    expect(await offered()).toEqual([["keycloak", "Keycloak"]]);
   });
 
   it("Calling it: every request body of the Services table, through buf curl with the admin's key", async () => {
