@@ -30,7 +30,16 @@ export default defineConfig({
           exclude: ["test/e2e/**", "test/system/**", ...(process.env.TEST_DATABASE_URL ? [] : ["test/**/*.postgres.test.ts"])],
         },
       },
-      { extends: true, test: { name: "e2e", include: ["test/e2e/**/*.test.ts"] } },
+      {
+        extends: true,
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          // A page reacts after a server round trip (a password check alone takes a while on a busy machine):
+          // expect.poll's default second is too short for that; 10 s only costs time when a test fails anyway.
+          expect: { poll: { timeout: 10_000 } },
+        },
+      },
       { extends: true, test: { name: "system", include: ["test/system/**/*.test.ts"] } },
     ],
   },
