@@ -16,6 +16,8 @@ export interface AccountSession {
   user: User;
   loggedInAt: Date;
   sessionId: string;
+  /** The single sign-on providers the user is linked to; such a user has no password to change or reset here. */
+  externalProviders: { providerId: string; name: string }[];
 }
 
 /** An authentication provider a browser can sign in with (`/oauth/api/auth/providers`). */
@@ -105,11 +107,14 @@ export function createAccountClient(options: AccountClientOptions = {}): Account
     },
     async me() {
       try {
-        const body = (await call("GET", "me")) as { user: unknown; logged_in_at: string; session_id: string };
+        const body = (await call("GET", "me")) as {
+          user: unknown; logged_in_at: string; session_id: string; external_providers?: { provider_id: string; name: string }[];
+        };
         return {
           user: fromJson(UserSchema, body.user as never, { ignoreUnknownFields: true }),
           loggedInAt: new Date(body.logged_in_at),
           sessionId: body.session_id,
+          externalProviders: (body.external_providers ?? []).map((p) => ({ providerId: p.provider_id, name: p.name })),
         };
       } catch (err) {
         if (err instanceof IdentityError && err.code === Code.Unauthenticated) return undefined;

@@ -15,6 +15,7 @@ import { digestSecret } from "../domain/tokens.js";
 import { userReadMask } from "../domain/user-paths.js";
 import type { ServiceDeps } from "../services/context.js";
 import { publicOnly, toUserMessage, userMessageOptions } from "../services/user-messages.js";
+import { linkedProviders } from "../store/external-users.js";
 import * as sessions from "../store/sessions.js";
 import { listStateChanges } from "../store/user-state-changes.js";
 import { findUser } from "../store/users.js";
@@ -113,6 +114,9 @@ export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void 
       user: toJson(UserSchema, user, { useProtoFieldName: true }),
       logged_in_at: session.createdAt.toISOString(),
       session_id: session.id,
+      // Beyond upstream, for the console: the single sign-on providers the user is linked to, whose users have no
+      // password here (UpdatePassword and CreateTemporaryPassword refuse them).
+      external_providers: (await linkedProviders(db, row.id)).map((p) => ({ provider_id: p.providerId, name: p.name })),
     });
   }
 

@@ -40,6 +40,16 @@ export async function isExternalUser(db: Db, userInternalId: string): Promise<bo
   return (await db.externalUser.count({ where: { userId: userInternalId } })) > 0;
 }
 
+/** The providers a user is linked to (public ID and name), oldest link first. */
+export async function linkedProviders(db: Db, userInternalId: string): Promise<{ providerId: string; name: string }[]> {
+  const links = await db.externalUser.findMany({
+    where: { userId: userInternalId },
+    select: { provider: { select: { providerId: true, name: true } } },
+    orderBy: { createdAt: "asc" },
+  });
+  return links.map(({ provider }) => ({ providerId: provider.providerId, name: provider.name || provider.providerId }));
+}
+
 /** The local user behind a provider identity, as a sign-in needs it; internal provider id. */
 export async function findLinkedUser(db: Db, providerInternalId: string, externalId: string) {
   const link = await db.externalUser.findFirst({

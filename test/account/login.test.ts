@@ -29,6 +29,7 @@ for (const backend of databaseBackends()) {
       expect(me.body.user.primary_email_address).toBeUndefined(); // public-safe
       expect(me.body.session_id).toMatch(/^[0-9a-f-]{36}$/);
       expect(Date.parse(me.body.logged_in_at)).toBeGreaterThan(Date.now() - 60_000);
+      expect(me.body.external_providers).toEqual([]); // a password user, linked to no single sign-on provider
       // The cookie holds no user data in clear and is not a bearer token by itself.
       expect(res.cookie).not.toContain(userId);
     });

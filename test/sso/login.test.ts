@@ -98,6 +98,8 @@ for (const backend of databaseBackends()) {
       expect([back.status, back.location]).toEqual([303, `${open.base}/console/`]);
       expect(sessionCookieSet(back)).toBe(true);
       expect(await userIdOf(b)).toBe("alice-smith");
+      // The console learns from `me` that this user's password lives at the provider.
+      expect(JSON.parse((await me(b)).text).external_providers).toEqual([{ provider_id: "corp", name: "Corp Login" }]);
       const link = await links().getByExternalID({ providerIds: { providerId: "corp" }, externalId: "sub-alice" });
       expect(link.userIds?.userId).toBe("alice-smith");
       const user = await open.server.client(UserRegistry, "connect", open.server.adminKey).get({

@@ -1,4 +1,5 @@
-// The user's own profile (name, description, e-mail) and password.
+// The user's own profile (name, description, e-mail) and password (for users who have one here: a user linked
+// to a single sign-on provider is told where to change it instead).
 import { isIdentityError, timestampDate, type User } from "../../../client/index.js";
 import type { Console } from "../app.js";
 import { clearErrors, describe, field, flash, formatTime, h, input, onSubmit, replace } from "../dom.js";
@@ -75,7 +76,14 @@ export async function profileView(app: Console, root: HTMLElement): Promise<void
     },
     { ...PASSWORD_ERRORS, "pkg/identityserver:old_password": "old" },
   );
-  root.append(profile, password);
+  // A user linked to a single sign-on provider has no password here: the server refuses to change or reset it.
+  const providers = app.session.externalProviders;
+  const signIn = providers.length
+    ? h("section", { class: "card", id: "external-sign-in", "aria-labelledby": "external-sign-in-title" },
+      h("h2", { id: "external-sign-in-title" }, "Password"),
+      h("p", null, `You sign in with ${providers.map((p) => p.name).join(" or ")}. Your password is managed there, not here.`))
+    : password;
+  root.append(profile, signIn);
 }
 
 /** Whether the address is confirmed, with a button that sends the confirmation mail again. */
