@@ -258,11 +258,23 @@ describe.skipIf(!hasChromium)("console account and admin flows in Chromium", () 
       }
     }, 60_000);
 
-    it(`lets an admin find users by e-mail, keep filters in the address, approve and reset a password on the ${viewport}`, async () => {
+    it(`lets an admin find users by e-mail, filter by state and admin in the address, approve, reject and reset a password on the ${viewport}`, async () => {
       const found = newUserId("found");
       const requested = newUserId("requested");
+      const refused = newUserId("refused");
+      const colleague = newUserId("colleague");
       await createUser(found, { email: `${found}@findme.example.org`, name: "Found Person" });
       await createUser(requested, { state: State.REQUESTED });
+      await createUser(refused, { state: State.REQUESTED });
+      await server.client(UserRegistry, "connect", server.adminKey).create({
+        user: { ids: { userId: colleague }, primaryEmailAddress: `${colleague}@example.com`, password: PASSWORD, admin: true, state: State.APPROVED, primaryEmailAddressValidatedAt: timestampNow() },
+      });
+      // What the user's page lists: an API key and a browser session of the user.
+      await createUserKey(server, server.adminKey, found, [Right.USER_INFO], { name: "found key" });
+      const foundLogin = await fetch(`${server.baseUrl}/oauth/api/auth/login`, {
+        method: "POST", headers: { "content-type": "application/json", origin: server.baseUrl }, body: JSON.stringify({ user_id: found, password: PASSWORD }),
+      });
+      expect(foundLogin.status).toBe(204);
       await withPage(viewport, "admin", async (page, shot) => {
         await logIn(page, "admin-user", ADMIN_PASSWORD);
         await open(page, "admin/users", "#user-search");
@@ -284,15 +296,39 @@ describe.skipIf(!hasChromium)("console account and admin flows in Chromium", () 
         await shot("02-requested");
         await page.getByRole("button", { name: `Approve ${requested}` }).click();
         await expect.poll(() => page.locator(".form-message.ok").textContent()).toBe(`${requested} approved.`);
-        const approved = await server.client(UserRegistry, "connect", server.adminKey).get({ userIds: { userId: requested }, fieldMask: { paths: ["state"] } });
-        expect(approved.state).toBe(State.APPROVED);
+        const stateOf = async (userId: string) =>
+          (await server.client(UserRegistry, "connect", server.adminKey).get({ userIds: { userId }, fieldMask: { paths: ["state"] } })).state;
+        expect(await stateOf(requested)).toBe(State.APPROVED);
+        await page.getByRole("button", { name: `Reject ${refused}` }).click();
+        await expect.poll(() => page.locator(".form-message.ok").textContent()).toBe(`${refused} rejected.`);
+        expect(await stateOf(refused)).toBe(State.REJECTED);
+        await page.locator(`#users tr[data-user-id="${refused}"]`).waitFor({ state: "detached" });
+
+        // Admins only: every admin (this test's colleague among them), nobody else, and the filter in the address.
+        await page.locator("#user-search select[name=state]").selectOption({ label: "any state" });
+        await page.locator("#user-search input[name=admin]").check();
+        await page.locator("#user-search button[type=submit]").click();
+        await page.locator(`#users tr[data-user-id="${colleague}"]`).waitFor();
+        expect(new URL(page.url()).hash).toBe("#/admin/users?admin=1");
+        const listed = await page.locator("#users tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-user-id")));
+        expect(listed).toEqual(expect.arrayContaining(["admin-user", colleague]));
+        expect(listed).not.toContain(found);
+        expect(await page.locator("#users tbody tr td:nth-child(5)").allTextContents()).toEqual(listed.map(() => "yes"));
+        expect(Number(await page.locator(".total").getAttribute("data-total"))).toBe(listed.length);
+        await shot("02b-admins-only");
+        await page.reload();
+        await page.locator(`#users tr[data-user-id="${colleague}"]`).waitFor();
+        expect(await page.locator("#user-search input[name=admin]").isChecked()).toBe(true);
         await open(page, `admin/users/${requested}`, "#user-state-history li");
         expect(await page.locator("#user-state-history li").evaluateAll((items) => items.map((li) => li.getAttribute("data-state")))).toEqual(["approved", "requested"]);
 
         await open(page, `admin/users/${found}`, "#user-summary");
         expect(await page.title()).toBe(`User ${found} · Identity console`);
-        await page.locator("#user-api-keys").waitFor();
-        await page.locator("#user-sessions").waitFor();
+        const keyRow = page.locator("#user-api-keys tr[data-api-key-id]");
+        await keyRow.waitFor();
+        expect(await keyRow.locator("td").allTextContents()).toEqual(expect.arrayContaining(["found key", "Read profile"]));
+        await page.locator("#user-sessions tr[data-session-id]").waitFor();
+        expect(await page.locator("#user-sessions tr[data-session-id]").count()).toBe(1);
         await page.getByRole("button", { name: `Send ${found} a password reset` }).click();
         await expect.poll(() => page.locator("#user-summary .form-message.ok").textContent()).toContain("temporary password was e-mailed");
         await mailedLink(`${found}@findme.example.org`, "update-password");

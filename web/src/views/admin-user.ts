@@ -4,6 +4,7 @@
 import { Code, isIdentityError, listPage, Right, State, type User } from "../../../client/index.js";
 import type { Console } from "../app.js";
 import { describe, field, flash, formatTime, h, input, onSubmit, replace } from "../dom.js";
+import { rightLabel } from "../rights.js";
 
 const EDIT_PATHS = ["name", "description", "primary_email_address", "state", "state_description", "admin", "require_password_update"];
 const SHOW_PATHS = [...EDIT_PATHS, "created_at", "updated_at", "deleted_at", "primary_email_address_validated_at", "password_updated_at"];
@@ -150,7 +151,7 @@ export async function adminUserView(app: Console, root: HTMLElement, userId: str
         ? h("table", { class: "table" },
           h("thead", null, h("tr", null, h("th", null, "Name"), h("th", null, "Rights"), h("th", null, "Created"), h("th", null, "Expires"))),
           h("tbody", null, items.map((k) => h("tr", { "data-api-key-id": k.id },
-            h("td", null, k.name || k.id), h("td", { class: "rights-cell" }, k.rights.map((r) => Right[r] ?? String(r)).join(", ")),
+            h("td", null, k.name || k.id), h("td", { class: "rights-cell", "data-rights": k.rights.map((r) => Right[r] ?? String(r)).join(" ") }, k.rights.map(rightLabel).join(", ")),
             h("td", null, formatTime(k.createdAt)), h("td", null, formatTime(k.expiresAt))))))
         : h("p", { class: "empty" }, "No API keys."),
       total && total > items.length ? h("p", { class: "muted" }, `Showing ${items.length} of ${total}.`) : "");

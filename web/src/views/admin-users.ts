@@ -12,8 +12,8 @@ import { decide, STATES, stateName } from "./admin-user.js";
 
 const LIST_PATHS = ["name", "primary_email_address", "state", "admin", "deleted_at", "created_at"];
 const LIMIT = 20;
-/** Admins are few: the admin filter looks at this many matches, in the server's order, and pages them here. */
-const ADMIN_SCAN = 1000;
+/** The admin filter reads the matches, admins first, this many at a time until the first non-admin. */
+const ADMIN_SCAN_PAGE = 100;
 
 const USER_ERRORS = {
   "pkg/util/store:already_exists": "user_id",
@@ -114,9 +114,18 @@ export async function adminUsersView(app: Console, root: HTMLElement): Promise<v
     const states = state.state ? STATES.filter((s) => stateName(s) === state.state) : [];
     const paged = { limit: LIMIT, page: state.page };
     if (state.admin) {
-      // The API has no admin filter: the first ADMIN_SCAN matches (admins first), filtered and paged here.
-      const all = await listPage((o) => app.client.search.searchUsers({ query: state.query, state: states, deleted: state.deleted, fieldMask, limit: ADMIN_SCAN, order: "-admin" }, o), (r) => r.users);
-      const admins = all.items.filter((u) => u.admin);
+      // SearchUsers has no admin filter, but ordered by "-admin" it lists every matching admin before anyone else:
+      // reading until the first non-admin finds them all (usually in one call), which are counted and paged here.
+      const admins: User[] = [];
+      for (let page = 1; ; page++) {
+        const { items } = await listPage((o) => app.client.search.searchUsers({
+          query: state.query, state: states, deleted: state.deleted, fieldMask, limit: ADMIN_SCAN_PAGE, page, order: "-admin",
+        }, o), (r) => r.users);
+        admins.push(...items.filter((u) => u.admin));
+        if (items.length < ADMIN_SCAN_PAGE || items.some((u) => !u.admin)) break;
+      }
+      const id = (u: User) => u.ids?.userId ?? "";
+      admins.sort((a, b) => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0));
       return { items: admins.slice((state.page - 1) * LIMIT, state.page * LIMIT), total: admins.length };
     }
     if (!state.query && !states.length) {
