@@ -2,7 +2,8 @@
 // a desktop (1280 px) and a phone (390 px) viewport: password recovery, e-mail confirmation from the mailed link,
 // the layout (collapsible navigation, no sideways scrolling, page titles), notifications, API key presets,
 // sessions, the admin's users (search by e-mail, filters in the address, approve, password reset), a session
-// that ends under an open form, and the messages users see. Screenshots go to test-results/screenshots/.
+// that ends under an open form, every e-mail's links, and the messages users see. Screenshots go to
+// test-results/screenshots/.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -11,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasChromium, inFreshPage, launchChromium, mailedLink as mailedLinkOf, SCREENSHOTS } from "./support/browser.js";
 import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
 import { Right } from "../../gen/ttn/lorawan/v3/rights_pb.js";
-import { UserRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
+import { UserAccess, UserInvitationRegistry, UserRegistry } from "../../gen/ttn/lorawan/v3/user_services_pb.js";
 import { ADMIN_PASSWORD, databaseBackends, startTestServer, type TestServer } from "../support/server.js";
-import { createUserKey } from "../support/users.js";
+import { createUserKey, keyId } from "../support/users.js";
 
 
 const VIEWPORTS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } } as const;
@@ -26,8 +27,9 @@ describe.skipIf(!hasChromium)("console account and admin flows in Chromium", () 
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    // ADMIN_RIGHTS_ALL: the admin sees other users' keys and sessions; a low per-address login limit shows its message.
-    server = await startTestServer(databaseBackends()[0]!, { ADMIN_RIGHTS_ALL: "true", LOGIN_RATE_LIMIT_PER_USER_ADDRESS: "3" });
+    // ADMIN_RIGHTS_ALL: the admin sees other users' keys and sessions; a low per-address login limit shows its message;
+    // login tokens, so that their mail is among those whose links are followed.
+    server = await startTestServer(databaseBackends()[0]!, { ADMIN_RIGHTS_ALL: "true", LOGIN_RATE_LIMIT_PER_USER_ADDRESS: "3", LOGIN_TOKENS_ENABLED: "true" });
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -336,6 +338,87 @@ describe.skipIf(!hasChromium)("console account and admin flows in Chromium", () 
         expect(await pageWidth(page)).toBeLessThanOrEqual(width);
       });
     }, 90_000);
+
+    it(`sends e-mails whose every link opens a working page, none about devices or gateways, on the ${viewport}`, async () => {
+      const userId = newUserId("mailed");
+      const email = `${userId}@example.com`;
+      const invitee = `${userId}-invitee@example.com`;
+      const changedPassword = "Changed-Passw0rd";
+      const first = server.mail.length;
+      // Every mail the server sends: the address confirmation and the admins' "awaits approval" (a requested user),
+      // the state change (approved), API key created and changed, password changed, temporary password, login token
+      // and invitation.
+      const users = server.client(UserRegistry, "connect", server.adminKey);
+      await users.create({ user: { ids: { userId }, primaryEmailAddress: email, password: PASSWORD, state: State.REQUESTED } });
+      await users.update({ user: { ids: { userId }, state: State.APPROVED }, fieldMask: { paths: ["state"] } });
+      const key = await createUserKey(server, server.adminKey, userId, [Right.USER_ALL], { name: "mailed key" });
+      await server.client(UserAccess, "connect", server.adminKey).updateAPIKey({ userIds: { userId }, apiKey: { id: keyId(key), name: "renamed key" }, fieldMask: { paths: ["name"] } });
+      await server.client(UserRegistry, "connect", key).updatePassword({ userIds: { userId }, old: PASSWORD, new: changedPassword });
+      await server.client(UserRegistry, "connect").createTemporaryPassword({ userIds: { userId } });
+      await server.client(UserAccess, "connect", server.adminKey).createLoginToken({ userIds: { userId } });
+      await server.client(UserInvitationRegistry, "connect", server.adminKey).send({ email: invitee });
+      await server.settle();
+      const mails = server.mail.slice(first).filter((m) => m.to === email || m.to === invitee || (m.to === "admin@example.com" && m.text.includes(userId)));
+      expect(mails.map((m) => m.subject.replace(/ (for|on|to join) .*$/, "")).sort()).toEqual([
+        "A new API key has been created", "A new user has requested", "An API key of your user has been changed",
+        "Please confirm your e-mail address", "The state of your user", "You have been invited", "Your login link",
+        "Your password", "Your temporary password",
+      ]);
+      // What a reader sees: the HTML without its markup (whose viewport meta says "device-width").
+      for (const m of mails) expect(`${m.subject}\n${m.text}\n${m.html.replace(/<[^>]*>/g, " ")}`, m.subject).not.toMatch(/devices?\b|gateways?\b/i);
+
+      // Each distinct link, opened by its recipient (logged in where the page needs it), shows a working page.
+      const links = new Map<string, string>(); // link → recipient
+      for (const m of mails) for (const link of m.text.match(/https?:\/\/[^\s"<>]+/g) ?? []) if (!links.has(link)) links.set(link, m.to);
+      const accounts: Record<string, [string, string] | undefined> = { [email]: [userId, changedPassword], "admin@example.com": ["admin-user", ADMIN_PASSWORD] };
+      let n = 0;
+      for (const [link, to] of links) {
+        const url = new URL(link);
+        const account = url.pathname.startsWith("/console") ? accounts[to] : undefined;
+        await withPage(viewport, `mail-link-${++n}`, async (page, shot) => {
+          if (account) await logIn(page, ...account);
+          await page.goto(url.pathname + url.search);
+          switch (true) {
+            case url.pathname === "/oauth/validate":
+              await page.locator("#validate-done").waitFor();
+              break;
+            case url.pathname === "/oauth/update-password":
+              expect(await page.locator("#update-password-form input[name=user_id]").inputValue()).toBe(userId);
+              break;
+            case url.pathname === "/oauth/register":
+              expect(await page.locator("#register-form input[name=invitation_token]").inputValue()).not.toBe("");
+              break;
+            case url.pathname === "/oauth/token-login": {
+              // The mailed token logs the user in.
+              const form = page.locator("#token-login-form");
+              expect(await form.locator("input[name=token]").inputValue()).not.toBe("");
+              await form.locator("button[type=submit]").click();
+              await page.locator(`.who[data-user-id="${userId}"]`).waitFor({ state: "attached" });
+              break;
+            }
+            case url.pathname === "/oauth" || (!account && url.pathname.replace(/\/$/, "") === "/console"):
+              await page.locator("#login-form").waitFor();
+              break;
+            case url.pathname.startsWith("/console/admin-panel/user-management/"):
+              await page.locator(`#user-summary`).waitFor();
+              expect(new URL(page.url()).hash).toBe(`#/admin/users/${userId}`);
+              break;
+            case url.pathname.startsWith("/console/user/api-keys/"):
+              await page.locator('#api-keys tr[data-name="renamed key"]').waitFor();
+              break;
+            case url.pathname.replace(/\/$/, "") === "/console":
+              await page.locator("#profile-form").waitFor();
+              break;
+            default:
+              throw new Error(`a mail links to ${url.pathname}, which no check knows`);
+          }
+          expect(await page.title()).not.toMatch(/^Error/);
+          expect(await pageWidth(page)).toBeLessThanOrEqual(width);
+          await shot(url.pathname.split("/").filter(Boolean).slice(0, 3).join("-"));
+        });
+      }
+      expect(n).toBeGreaterThanOrEqual(8);
+    }, 120_000);
 
     it(`returns to the page with the unsaved form after the session ends on the ${viewport}`, async () => {
       const userId = newUserId("expired");
