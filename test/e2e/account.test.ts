@@ -72,6 +72,14 @@ describe.skipIf(!hasChromium)("console account and admin flows in Chromium", () 
   /** The page is no wider than the viewport: nothing needs sideways scrolling. */
   const pageWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth);
 
+  /** Controls without a name for assistive technology (no label, aria-label, aria-labelledby, or text on a button or link). */
+  const unlabelled = (page: Page) => page.evaluate(() =>
+    Array.from(document.querySelectorAll("input:not([type=hidden]), select, textarea, button, a[href]")).filter((el) => {
+      if (el.getAttribute("aria-label")?.trim() || el.getAttribute("aria-labelledby")) return false;
+      if (el instanceof HTMLButtonElement || el instanceof HTMLAnchorElement) return !el.textContent?.trim();
+      return !(el as HTMLInputElement).labels?.length;
+    }).map((el) => el.outerHTML.slice(0, 160)));
+
   for (const viewport of Object.keys(VIEWPORTS) as (keyof typeof VIEWPORTS)[]) {
     const width = VIEWPORTS[viewport].width;
 
@@ -143,8 +151,13 @@ describe.skipIf(!hasChromium)("console account and admin flows in Chromium", () 
       });
     }, 60_000);
 
-    it(`fits the ${viewport} with collapsible navigation, page titles and a reachable Log out`, async () => {
+    it(`fits the ${viewport} with collapsible navigation, page titles, labelled controls and a reachable Log out`, async () => {
       await withPage(viewport, "layout", async (page, shot) => {
+        for (const route of ["", "#/register", "#/forgot-password", "#/update-password", "#/validate"]) {
+          await page.goto(`/console/${route}`);
+          await page.locator("#view form").first().waitFor();
+          expect(await unlabelled(page), `logged-out page ${route || "log in"}`).toEqual([]);
+        }
         await logIn(page, "admin-user", ADMIN_PASSWORD);
         const toggle = page.locator("button.menu-toggle");
         const nav = page.locator("nav.side");
@@ -166,6 +179,7 @@ describe.skipIf(!hasChromium)("console account and admin flows in Chromium", () 
           expect(await page.locator("h1.view-title").textContent()).toBe(title);
           if (viewport === "phone") expect(await nav.isVisible()).toBe(false); // closes after choosing
           expect(await pageWidth(page), `${route} is wider than the screen`).toBeLessThanOrEqual(width);
+          expect(await unlabelled(page), `unlabelled controls on ${route}`).toEqual([]);
           await shot(route.replace("/", "-"));
         }
         if (viewport === "phone") await toggle.click();
