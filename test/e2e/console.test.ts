@@ -258,6 +258,25 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
 
       await logInFromPrefilledForm(page, userId, "Remembered-Passw0rd");
       await shot("03-logged-in");
+
+      // A second temporary password, its link opened in the browser that is now logged in: the same form, and
+      // the session that changed the password stays.
+      await server.client(UserRegistry, "connect").createTemporaryPassword({ userIds: { userId } });
+      await server.settle();
+      await expect.poll(async () => (await mailedLink(server, email, "update-password")).searchParams.get("current")).not.toBe(temporary);
+      const again = await mailedLink(server, email, "update-password");
+      await page.goto(again.pathname + again.search);
+      const loggedInForm = page.locator("#update-password-form");
+      await loggedInForm.waitFor();
+      expect(await loggedInForm.locator("input[name=old]").inputValue()).toBe(again.searchParams.get("current"));
+      expect(await page.title()).toContain("Set a new password");
+      await loggedInForm.locator("input[name=new]").fill("Remembered-Again-Passw0rd");
+      await loggedInForm.locator("button[type=submit]").click();
+      await page.locator("#update-password-done").waitFor();
+      await shot("04-changed-while-logged-in");
+      await page.locator("#update-password-done a[href='#/profile']").click();
+      await page.locator(`.who[data-user-id="${userId}"]`).waitFor();
+      await page.locator('[data-view="profile"]').waitFor();
     });
   }, 60_000);
 });

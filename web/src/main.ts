@@ -42,8 +42,9 @@ const ROUTES: Route[] = [
   { path: /^admin\/users\/([^/?]+)$/, title: "User", view: adminUserView, admin: true, hidden: true },
   { path: "admin/invitations", title: "Invitations", view: invitationsView, admin: true },
   { path: "admin/login-tokens", title: "Login tokens", view: loginTokensView, admin: true },
-  // The validation mail's link, also when logged in.
+  // The validation mail's link and the temporary-password mail's link, also when logged in.
   { path: "validate", title: "Confirm e-mail address", view: (app, root) => validateView(app, root), hidden: true },
+  { path: "update-password", title: "Set a new password", view: (app, root) => updatePasswordView(app, root), hidden: true },
 ];
 
 /** Pages for visitors without a session; any other path shows the login page. */

@@ -1,5 +1,6 @@
-// Logged out: set a new password with the current or a temporary one (UserRegistry.UpdatePassword needs no
-// session). The temporary-password e-mail's `/oauth/update-password?user=…&current=…` redirects here, prefilled.
+// Set a new password with the current or a temporary one (UserRegistry.UpdatePassword needs no session). The
+// temporary-password e-mail's `/oauth/update-password?user=…&current=…` redirects here, prefilled, whether or not
+// the browser is logged in.
 import { takeFromQuery, type Clients } from "../app.js";
 import { field, h, input, onSubmit, passwordErrors, replace } from "../dom.js";
 import { passwordRulesHint } from "../password-rules.js";
@@ -13,7 +14,8 @@ const UPDATE_PASSWORD_ERRORS = {
   ...passwordErrors("new", ["password_equals_old"]),
 };
 
-export function updatePasswordView(clients: Clients, root: HTMLElement, loggedIn: () => void): void {
+/** Logged out, a changed password leads to the login form; logged in (`loggedIn` undefined), back to the profile. */
+export function updatePasswordView(clients: Clients, root: HTMLElement, loggedIn?: () => void): void {
   const { user, current } = takeFromQuery("user", "current");
   const form = onSubmit(
     h("form", { class: "card", id: "update-password-form", "aria-label": "set a new password", novalidate: true },
@@ -29,10 +31,13 @@ export function updatePasswordView(clients: Clients, root: HTMLElement, loggedIn
       replace(root,
         h("div", { class: "card done", id: "update-password-done", role: "status" },
           h("h2", null, "Password changed"),
-          h("p", null, "Log in with your new password. Your other sessions were ended.")));
-      loginView(clients.account, root, loggedIn, userId);
+          loggedIn
+            ? h("p", null, "Log in with your new password. Your other sessions were ended.")
+            : h("p", null, "Your other sessions were ended. ", h("a", { href: "#/profile" }, "Back to your profile"))));
+      if (loggedIn) loginView(clients.account, root, loggedIn, userId);
     },
     UPDATE_PASSWORD_ERRORS,
   );
-  root.append(form, backToLogin());
+  root.append(form);
+  if (loggedIn) root.append(backToLogin());
 }
