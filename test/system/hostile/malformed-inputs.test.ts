@@ -134,7 +134,23 @@ interface Case {
   code?: number;
   /** A well-formed request after all (e.g. only unknown fields), which may succeed. */
   maySucceed?: boolean;
+  /** The error must stay short (SHORT_ERROR bytes): it must not echo the input. */
+  shortMessage?: boolean;
 }
+
+/** `count` distinct paths of `length` letters that no message has (letters only: JSON names map back to them). */
+const unknownPaths = (count: number, length: number): string[] =>
+  Array.from({ length: count }, (_, i) => `nosuchpath${i.toString(26).replace(/./g, (d) => String.fromCharCode(97 + parseInt(d, 26)))}`.padEnd(length, "x"));
+
+/** The request's top-level field mask, if it has one. */
+const fieldMaskField = (schema: DescMessage) =>
+  schema.fields.find((f) => f.fieldKind === "message" && f.message.typeName === "google.protobuf.FieldMask");
+
+/**
+ * Largest error accepted for a large input (field masks of 20 KB and 13 KB here): the message and a few paths
+ * cut to 100 characters in the details, in whatever form the protocol carries them.
+ */
+const SHORT_ERROR = 4_096;
 
 function casesFor(method: DescMethod): Case[] {
   const input = method.input;
@@ -162,6 +178,19 @@ function casesFor(method: DescMethod): Case[] {
       body: (p) => (p === "connect-json" ? invalidUtf8Json(path) : invalidUtf8Binary(path)),
     });
   }
+  const mask = fieldMaskField(input);
+  if (mask) {
+    // A field mask bomb: more paths than any mask has (refused by count), or unknown paths (refused as forbidden);
+    // either way a short error, not one that echoes every path (grpc-js clients saw INTERNAL for those).
+    for (const [count, length] of [[1_000, 20], [90, 150]] as const) {
+      const paths = unknownPaths(count, length);
+      const message = create(input, { [mask.localName]: { paths } } as never);
+      cases.push({
+        name: `field mask of ${count} unknown paths of ${length} characters`, protocols: RAW_PROTOCOLS, code: INVALID_ARGUMENT, shortMessage: true,
+        body: (p) => (p === "connect-json" ? Buffer.from(toJsonString(input, message)) : toBinary(input, message)),
+      });
+    }
+  }
   const limit = LARGE.has(`${method.parent.typeName}/${method.name}`) ? MAX_PICTURE_BYTES : MAX_BYTES;
   cases.push({
     name: "oversized", protocols: RAW_PROTOCOLS, code: RESOURCE_EXHAUSTED,
@@ -176,11 +205,11 @@ const bindingPath = (binding: HttpBinding) =>
   binding.path.template.replace(/\{[^}]+\}/g, "hostile-id").replace(/\*\*?/g, "hostile-id").replace(/:\w+$/, (verb) => verb);
 
 /** The HTTP/JSON API's cases for one binding: bodies for methods that take one, query strings for the rest. */
-function httpCases(binding: HttpBinding): { name: string; path: string; body?: Uint8Array; code: number }[] {
+function httpCases(binding: HttpBinding): { name: string; path: string; body?: Uint8Array; code: number; shortMessage?: boolean }[] {
   const path = bindingPath(binding);
   const input = binding.method.input;
   const bodyDesc = binding.body === "*" ? input : binding.body ? input.fields.find((f) => f.name === binding.body)?.message : undefined;
-  const cases: { name: string; path: string; body?: Uint8Array; code: number }[] = [];
+  const cases: { name: string; path: string; body?: Uint8Array; code: number; shortMessage?: boolean }[] = [];
   if (binding.body) {
     cases.push({ name: "malformed JSON", path, body: Buffer.from('{"'), code: INVALID_ARGUMENT });
     cases.push({ name: "oversized", path, body: Buffer.from(JSON.stringify({ padding: "x".repeat((LARGE.has(`${binding.method.parent.typeName}/${binding.method.name}`) ? MAX_PICTURE_BYTES : MAX_BYTES) + 1024) })), code: INVALID_ARGUMENT });
@@ -197,6 +226,14 @@ function httpCases(binding: HttpBinding): { name: string; path: string; body?: U
     if (field) {
       cases.push({ name: `NUL in ?${field.name}`, path: `${path}?${field.name}=a%00b`, code: INVALID_ARGUMENT });
       cases.push({ name: `invalid UTF-8 in ?${field.name}`, path: `${path}?${field.name}=%FF%FE`, code: INVALID_ARGUMENT });
+    }
+    const mask = fieldMaskField(input);
+    if (mask) {
+      // In the query (comma-separated), within the URL length Node accepts.
+      for (const [count, length] of [[500, 20], [40, 150]] as const) {
+        const paths = unknownPaths(count, length);
+        cases.push({ name: `?${mask.name} of ${count} unknown paths`, path: `${path}?${mask.name}=${paths.join(",")}`, code: INVALID_ARGUMENT, shortMessage: true });
+      }
     }
   }
   return cases;
@@ -244,8 +281,9 @@ for (const backend of databaseBackends()) {
                 continue;
               }
               calls++;
-              const ok = answer.status < 500 && !NEVER.has(answer.code) && (answer.code !== 0 || c.maySucceed) && (c.code === undefined || answer.code === c.code);
-              if (!ok) wrong.push(`${method.parent.name}/${method.name} ${protocol} ${c.name}${token ? " (admin)" : ""}: HTTP ${answer.status}, code ${answer.code} ${answer.message.slice(0, 120)}`);
+              const ok = answer.status < 500 && !NEVER.has(answer.code) && (answer.code !== 0 || c.maySucceed) && (c.code === undefined || answer.code === c.code)
+                && (!c.shortMessage || answer.size <= SHORT_ERROR);
+              if (!ok) wrong.push(`${method.parent.name}/${method.name} ${protocol} ${c.name}${token ? " (admin)" : ""}: HTTP ${answer.status}, code ${answer.code}, ${answer.size} bytes: ${answer.message.slice(0, 120)}`);
             }
           }
         }
@@ -256,8 +294,8 @@ for (const backend of databaseBackends()) {
             doing(`${binding.httpMethod} ${c.path.slice(0, 80)} ${c.name}`);
             const answer = await httpApiCall(server.baseUrl, binding.httpMethod, c.path, c.body, token);
             calls++;
-            const ok = answer.status >= 400 && answer.status < 500 && answer.code === c.code;
-            if (!ok) wrong.push(`${binding.httpMethod} /api/v3${c.path.slice(0, 80)} ${c.name}: HTTP ${answer.status}, code ${answer.code} ${answer.message.slice(0, 120)}`);
+            const ok = answer.status >= 400 && answer.status < 500 && answer.code === c.code && (!c.shortMessage || answer.size <= SHORT_ERROR);
+            if (!ok) wrong.push(`${binding.httpMethod} /api/v3${c.path.slice(0, 80)} ${c.name}: HTTP ${answer.status}, code ${answer.code}, ${answer.size} bytes: ${answer.message.slice(0, 120)}`);
           }
         }
       } finally {

@@ -189,6 +189,8 @@ export interface RawAnswer {
   status: number;
   code: number;
   message: string;
+  /** Bytes of the answer's error: the Connect body, the gRPC-Web body and headers, or the gRPC status message and trailers. */
+  size: number;
 }
 
 const CONNECT_CODES: Record<string, number> = {
@@ -230,20 +232,22 @@ export async function rawCall(baseUrl: string, method: DescMethod, protocol: Raw
       }
       i += 5 + length;
     }
-    return { status: res.status, code: status === null ? -1 : Number(status), message: decodeURIComponent(message) };
+    let headerBytes = 0;
+    res.headers.forEach((v, k) => { headerBytes += k.length + v.length; });
+    return { status: res.status, code: status === null ? -1 : Number(status), message: decodeURIComponent(message), size: bytes.length + headerBytes };
   }
   const res = await fetch(baseUrl + path, {
     method: "POST", headers: { "content-type": protocol === "connect-json" ? "application/json" : "application/proto", ...auth }, body: Buffer.from(body),
   });
   const text = await res.text();
-  if (res.status === 200) return { status: 200, code: 0, message: "" };
+  if (res.status === 200) return { status: 200, code: 0, message: "", size: 0 };
   let parsed: { code?: string; message?: string } = {};
   try {
     parsed = JSON.parse(text) as typeof parsed;
   } catch {
     // not a Connect error body: judged by the HTTP status
   }
-  return { status: res.status, code: CONNECT_CODES[parsed.code ?? ""] ?? -1, message: parsed.message ?? text.slice(0, 200) };
+  return { status: res.status, code: CONNECT_CODES[parsed.code ?? ""] ?? -1, message: parsed.message ?? text.slice(0, 200), size: Buffer.byteLength(text) };
 }
 
 const grpcClients = new Map<string, grpc.Client>();
@@ -259,7 +263,8 @@ function grpcCall(baseUrl: string, path: string, body: Buffer, token?: string): 
   if (token) metadata.set("authorization", `Bearer ${token}`);
   return new Promise((resolve) => {
     client!.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, body, metadata, { deadline: Date.now() + 30_000 }, (err) => {
-      resolve(err ? { status: 200, code: err.code, message: err.details } : { status: 200, code: 0, message: "" });
+      const trailers = err?.metadata ? Object.entries(err.metadata.getMap()).reduce((n, [k, v]) => n + k.length + v.length, 0) : 0;
+      resolve(err ? { status: 200, code: err.code, message: err.details, size: Buffer.byteLength(err.details) + trailers } : { status: 200, code: 0, message: "", size: 0 });
     });
   });
 }
@@ -272,14 +277,14 @@ export async function httpApiCall(baseUrl: string, httpMethod: string, path: str
     body: body ? Buffer.from(body) : undefined,
   });
   const text = await res.text();
-  if (res.status === 200) return { status: 200, code: 0, message: "" };
+  if (res.status === 200) return { status: 200, code: 0, message: "", size: 0 };
   let parsed: { code?: number; message?: string } = {};
   try {
     parsed = JSON.parse(text) as typeof parsed;
   } catch {
     // judged by the status
   }
-  return { status: res.status, code: typeof parsed.code === "number" ? parsed.code : -1, message: parsed.message ?? text.slice(0, 200) };
+  return { status: res.status, code: typeof parsed.code === "number" ? parsed.code : -1, message: parsed.message ?? text.slice(0, 200), size: Buffer.byteLength(text) };
 }
 
 export function closeGrpcClients(): void {
