@@ -73,7 +73,7 @@ for (const backend of databaseBackends()) {
       await server.settle();
       const temporary = /Temporary password: ([A-Z2-7]{52})/.exec(server.mail.find((m) => m.to === email && m.text.includes("Temporary password:"))!.text)![1]!;
       const changed = await race((i) => server.client(UserRegistry, "connect").updatePassword({ userIds: { userId }, old: temporary, new: `Raced-Passw0rd-${i}` }));
-      expect(changed.ok).toBe(1);
+      expect(changed.ok, `failures: ${changed.codes.map((c) => Code[c]).join(", ")}`).toBe(1);
       expect(new Set(changed.codes)).toEqual(new Set([Code.Unauthenticated]));
     }); // 50 password checks, each a deliberately slow hash
 

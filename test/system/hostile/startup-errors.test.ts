@@ -62,7 +62,7 @@ describe("start-up errors", () => {
     writeFileSync(path.join(dir, "bad.pem"), "not a certificate\n");
     const invalid = await failedStart({ PORT: String(await freePort()), DATA_DIR: path.join(dir, "tls2"), TLS_CERT_FILE: path.join(dir, "bad.pem"), TLS_KEY_FILE: path.join(dir, "bad.pem") });
     expectOneLine(invalid, /TLS_CERT_FILE and TLS_KEY_FILE do not hold a matching PEM certificate and private key/);
-  });
+  }, 120_000); // two server processes that start and fail: each takes seconds to load on a busy machine
 
   it("names an unreachable PostgreSQL server without showing the password", async () => {
     const closed = await freePort();
