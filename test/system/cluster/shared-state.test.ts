@@ -1,11 +1,13 @@
-// Three instances on one PostgreSQL database and one Redis behave as one service: password-attempt limits are
-// counted once for all of them, a revocation on one is refused by the others within a second, and each outbox
+// Three instances on one PostgreSQL database and one Redis behave as one service: password-attempt, sign-up and
+// mail limits are counted once for all of them, a revocation on one is refused by the others within a second, and each outbox
 // mail is delivered exactly once although every instance's mail worker polls the same table.
+import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EntityAccess } from "../../../gen/ttn/lorawan/v3/identityserver_pb.js";
+import { State } from "../../../gen/ttn/lorawan/v3/enums_pb.js";
 import { Right } from "../../../gen/ttn/lorawan/v3/rights_pb.js";
-import { UserAccess, UserInvitationRegistry } from "../../../gen/ttn/lorawan/v3/user_services_pb.js";
+import { UserAccess, UserInvitationRegistry, UserRegistry } from "../../../gen/ttn/lorawan/v3/user_services_pb.js";
 import type { PreparedDatabase } from "../hostile/support.js";
 import {
   ADMIN_PASSWORD, buildServer, clusterEnv, eventually, prepareClusterDatabase, sharedServices, startInstance, startSmtpCounter,
@@ -13,6 +15,23 @@ import {
 } from "./support.js";
 
 const PER_USER_ADDRESS = 5;
+const SIGN_UPS_PER_ADDRESS = 3;
+const MAILS_PER_RECIPIENT = 2;
+
+/** The outcome of each call, in order: "ok", or the error's code and name. */
+async function outcomes(calls: (() => Promise<unknown>)[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const call of calls) {
+    try {
+      await call();
+      out.push("ok");
+    } catch (err) {
+      const e = ConnectError.from(err);
+      out.push(`${Code[e.code]} ${e.rawMessage}`);
+    }
+  }
+  return out;
+}
 
 describe("three instances on one database and Redis", { timeout: 120_000 }, () => {
   let db: PreparedDatabase;
@@ -27,6 +46,8 @@ describe("three instances on one database and Redis", { timeout: 120_000 }, () =
     const env = {
       ...clusterEnv(db, redisUrl), SMTP_URL: smtp.url, MAIL_POLL_INTERVAL: "200ms",
       LOGIN_RATE_LIMIT_PER_USER_ADDRESS: String(PER_USER_ADDRESS), LOGIN_RATE_LIMIT_PER_ADDRESS: "1000",
+      SIGN_UP_RATE_LIMIT_PER_ADDRESS: String(SIGN_UPS_PER_ADDRESS), MAIL_RATE_LIMIT_PER_RECIPIENT: String(MAILS_PER_RECIPIENT),
+      LOGIN_TOKENS_ENABLED: "true",
     };
     instances = await Promise.all(["a", "b", "c"].map((name) => startInstance(name, env)));
   }, 240_000);
@@ -58,6 +79,27 @@ describe("three instances on one database and Redis", { timeout: 120_000 }, () =
       method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user_id: "admin-user", password: ADMIN_PASSWORD }),
     });
     expect(res.status).toBe(429);
+  });
+
+  it("caps anonymous sign-ups from one address once for all instances", async () => {
+    const prefix = `signup-${Date.now()}`;
+    const results = await outcomes(Array.from({ length: 6 }, (_, i) => () => instances[i % instances.length]!.client(UserRegistry).create({
+      user: { ids: { userId: `${prefix}-${i}` }, primaryEmailAddress: `${prefix}-${i}@example.com`, password: "Sign-Up-Passw0rd" },
+    })));
+    expect(results.map((r) => r.split(" ")[0])).toEqual([...Array(SIGN_UPS_PER_ADDRESS).fill("ok"), ...Array(6 - SIGN_UPS_PER_ADDRESS).fill("ResourceExhausted")]);
+    expect(results.at(-1)).toMatch(/rate_limit_exceeded.*resource `sign_ups:address`/);
+  });
+
+  it("caps mails to one recipient once for all instances", async () => {
+    const userId = `mailed-${Date.now()}`;
+    // A confirmed address, so no confirmation mail takes a share of the cap.
+    await instances[0]!.client(UserRegistry, db.adminKey).create({
+      user: { ids: { userId }, primaryEmailAddress: `${userId}@example.com`, password: "Mailed-Passw0rd", state: State.APPROVED, primaryEmailAddressValidatedAt: timestampNow() },
+    });
+    // Login tokens, asked for anonymously: each one a mail to the user, refused over the cap before it is made.
+    const results = await outcomes(Array.from({ length: 3 }, (_, i) => () => instances[i % instances.length]!.client(UserAccess).createLoginToken({ userIds: { userId } })));
+    expect(results.map((r) => r.split(" ")[0])).toEqual([...Array(MAILS_PER_RECIPIENT).fill("ok"), "ResourceExhausted"]);
+    expect(results.at(-1)).toMatch(/rate_limit_exceeded.*resource `mail:recipient`/);
   });
 
   it("refuses a revoked API key on every other instance within a second", async () => {
