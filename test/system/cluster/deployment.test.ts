@@ -1,6 +1,7 @@
 // The deployment recipe, checked as far as a machine without a container runtime allows: compose.yaml is
 // consistent with itself, with deploy/haproxy.cfg, the Dockerfile and the server's configuration; HAProxy accepts
-// its file; and README "Production" commands that run here do what it says.
+// its file; and README "Production" commands that run here do what they say (migrate, the haproxy check, the
+// start line against this machine's PostgreSQL and Redis).
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -9,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadConfig } from "../../../server/config.js";
 import { databaseBackends, type TestDatabase } from "../../support/databases.js";
-import { buildServer, repo } from "./support.js";
+import { buildServer, eventually, readiness, repo, sharedServices, startInstance } from "./support.js";
 
 const run = promisify(execFile);
 const read = (file: string) => readFileSync(path.join(repo, file), "utf8");
@@ -123,5 +124,28 @@ describe("README Production commands", { timeout: 120_000 }, () => {
     const env = Object.fromEntries([...line.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
     const config = loadConfig(env);
     expect([config.migrateOnStart, config.trustProxy, config.shutdownDelayMs]).toEqual([false, true, 3000]);
+  });
+
+  it("the start line runs an instance that is ready on the database migrated above, and stops as it says", async () => {
+    const line = commands.find((c) => c.includes("node build/server/main.js"))!;
+    const [, assignments] = /^((?:\w+=\S+ )+)node build\/server\/main\.js$/.exec(line)!;
+    const env = Object.fromEntries(assignments!.trim().split(" ").map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+    // As written, but for the addresses: this machine's database (migrated by the test before) and Redis, loopback.
+    const instance = await startInstance("readme", {
+      ...env, DATABASE_URL: database.url!, REDIS_URL: sharedServices().redisUrl, REDIS_KEY_PREFIX: `ttnid-readme-${Date.now()}:`, HOST: "127.0.0.1",
+    });
+    try {
+      expect((await readiness(instance.baseUrl)).body).toEqual({ status: "ready", checks: { database: "ok", migrations: "ok", redis: "ok" } });
+      // SHUTDOWN_DELAY: unready first, while the listener still answers, then a clean exit.
+      const stopped = instance.stop();
+      const unready = await eventually("unready after SIGTERM", 2_500, async () => {
+        const r = await readiness(instance.baseUrl);
+        return r.status === 503 ? r.body : undefined;
+      });
+      expect(unready).toMatchObject({ status: "unready", checks: { shutdown: "in progress" } });
+      expect(await stopped).toBe(0);
+    } finally {
+      await instance.stop();
+    }
   });
 });
