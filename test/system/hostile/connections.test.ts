@@ -1,10 +1,14 @@
 // Slow and idle connections are closed within their (here shortened) timeouts whatever the protocol, HTTP/2
 // advertises a bounded stream count, and a client that opens and cancels streams in a burst (rapid reset) gets
-// GOAWAY. The listener is exercised directly with a trivial handler, on loopback, with real sockets.
+// GOAWAY. The listener is exercised directly with a trivial handler, and a whole server process with the limits
+// set by its variables, on loopback, with real sockets.
 import http2 from "node:http2";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listen, type ConnectionLimits, type Listener } from "../../../server/transport/listener.js";
+import {
+  databaseBackends, monitorHealth, prepareDatabase, startControlServer, startServerProcess, type PreparedDatabase, type ServerProcess,
+} from "./support.js";
 
 const LIMITS: ConnectionLimits = {
   headersTimeoutMs: 400,
@@ -150,4 +154,67 @@ describe("connection limits", () => {
     const res = await fetch(`http://127.0.0.1:${port}/`);
     expect(await res.text()).toBe("ok");
   });
+});
+
+// The same limits read from the server's variables, on a whole server process: a crowd of slow and idle
+// connections of both protocols is closed within the configured times while health checks keep answering.
+describe("connection limits of a server process, from its variables", () => {
+  const CROWD = { slowloris: 150, idleHttp2: 50, silent: 50 };
+  let db: PreparedDatabase;
+  let server: ServerProcess;
+  let control: Awaited<ReturnType<typeof startControlServer>>;
+  beforeAll(async () => {
+    control = await startControlServer();
+    db = await prepareDatabase(databaseBackends()[0]!);
+    server = await startServerProcess(db, {
+      HTTP_HEADERS_TIMEOUT: "1s", HTTP_REQUEST_TIMEOUT: "2s", HTTP_KEEP_ALIVE_TIMEOUT: "1s", HTTP2_IDLE_TIMEOUT: "1s",
+      HTTP2_MAX_CONCURRENT_STREAMS: "7",
+    });
+  }, 300_000); // a server process start, slow on a busy machine
+  afterAll(async () => {
+    control?.stop();
+    await server?.stop();
+    await db?.dispose();
+  });
+
+  it(`closes ${CROWD.slowloris} slowloris and ${CROWD.idleHttp2} idle HTTP/2 connections in time, advertising HTTP2_MAX_CONCURRENT_STREAMS`, async () => {
+    const monitor = monitorHealth(server.baseUrl, control.url, 100);
+    const trickles: NodeJS.Timeout[] = [];
+    const sessions: http2.ClientHttp2Session[] = [];
+    // Each connection must be closed within this long of its opening: the configured second and room for a busy
+    // machine, far below the defaults (10 s for headers, 2 min for HTTP/2 idle) that would apply were the
+    // variables not read.
+    const CONFIGURED_BOUND_MS = 6_000;
+    try {
+      const closings: Promise<number>[] = [];
+      for (let i = 0; i < CROWD.slowloris; i++) {
+        const socket = await connect(server.port);
+        socket.write("POST /ttn.lorawan.v3.EntityAccess/AuthInfo HTTP/1.1\r\nHost: x\r\n");
+        trickles.push(setInterval(() => { if (!socket.destroyed) socket.write("X-Slow: 1\r\n"); }, 200));
+        closings.push(closedWithin(socket, Date.now(), CONFIGURED_BOUND_MS));
+      }
+      // Connections that never send a byte: the first-bytes timeout (10 s, not configurable) ends them.
+      for (let i = 0; i < CROWD.silent; i++) closings.push(closedWithin(await connect(server.port), Date.now(), 15_000));
+      const advertised: number[] = [];
+      for (let i = 0; i < CROWD.idleHttp2; i++) {
+        const opened = Date.now();
+        const session = http2.connect(server.baseUrl);
+        session.on("error", () => {});
+        sessions.push(session);
+        closings.push(new Promise<number>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`HTTP/2 session still open after ${CONFIGURED_BOUND_MS} ms`)), CONFIGURED_BOUND_MS);
+          session.once("close", () => { clearTimeout(timer); resolve(Date.now() - opened); });
+        }));
+        advertised.push((await new Promise<http2.Settings>((resolve) => session.once("remoteSettings", resolve))).maxConcurrentStreams!);
+      }
+      expect(new Set(advertised)).toEqual(new Set([7]));
+      await Promise.all(closings);
+    } finally {
+      for (const t of trickles) clearInterval(t);
+      for (const s of sessions) s.destroy();
+    }
+    const report = await monitor.stop();
+    expect(report.failures, JSON.stringify(report)).toBe(0);
+    expect(report.longestSlowStreak, JSON.stringify(report)).toBeLessThanOrEqual(2);
+  }, 120_000);
 });
