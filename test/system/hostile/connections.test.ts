@@ -168,7 +168,7 @@ describe("connection limits of a server process, from its variables", () => {
     db = await prepareDatabase(databaseBackends()[0]!);
     server = await startServerProcess(db, {
       HTTP_HEADERS_TIMEOUT: "1s", HTTP_REQUEST_TIMEOUT: "2s", HTTP_KEEP_ALIVE_TIMEOUT: "1s", HTTP2_IDLE_TIMEOUT: "1s",
-      HTTP2_MAX_CONCURRENT_STREAMS: "7",
+      HTTP2_MAX_CONCURRENT_STREAMS: "7", HTTP2_MAX_RESETS_PER_MINUTE: "100",
     });
   }, 300_000); // a server process start, slow on a busy machine
   afterAll(async () => {
@@ -217,4 +217,35 @@ describe("connection limits of a server process, from its variables", () => {
     expect(report.failures, JSON.stringify(report)).toBe(0);
     expect(report.longestSlowStreak, JSON.stringify(report)).toBeLessThanOrEqual(2);
   }, 120_000);
+
+  // 300 cancelled streams: over the configured 100 a minute, under the default 600 (were the variable not read).
+  it("sends GOAWAY to a client that opens and cancels RPC streams in a burst, past HTTP2_MAX_RESETS_PER_MINUTE", async () => {
+    const monitor = monitorHealth(server.baseUrl, control.url, 100);
+    const session = http2.connect(server.baseUrl);
+    session.on("error", () => {});
+    let opened = 0;
+    try {
+      await new Promise((resolve) => session.once("remoteSettings", resolve));
+      const goaway = new Promise<number>((resolve) => session.once("goaway", (code) => resolve(code)));
+      const closed = new Promise<void>((resolve) => session.once("close", () => resolve()));
+      for (let i = 0; i < 300 && !session.closed && !session.destroyed; i++) {
+        const stream = session.request({
+          ":path": "/ttn.lorawan.v3.EntityAccess/AuthInfo", ":method": "POST", "content-type": "application/grpc", te: "trailers",
+        });
+        stream.on("error", () => {});
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+        opened++;
+        if (i % 50 === 49) await new Promise((r) => setImmediate(r));
+      }
+      const code = await Promise.race([goaway, new Promise<number>((_, reject) => setTimeout(() => reject(new Error("no GOAWAY")), 10_000))]);
+      expect(code).toBe(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+      // And the server drops the connection.
+      await Promise.race([closed, new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`still open after GOAWAY (${opened} opened)`)), 10_000))]);
+    } finally {
+      session.destroy();
+    }
+    const report = await monitor.stop();
+    expect(report.failures, JSON.stringify(report)).toBe(0);
+    expect(report.longestSlowStreak, JSON.stringify(report)).toBeLessThanOrEqual(2);
+  }, 60_000);
 });
