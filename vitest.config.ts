@@ -20,7 +20,7 @@ export default defineConfig({
         test: {
           name: "main",
           include: ["test/**/*.test.ts"],
-          setupFiles: ["test/support/password-hashing.ts"],
+          setupFiles: ["test/support/password-hashing.ts", "test/support/embedded-pool.ts"],
           // The files of a worker share one process and its loaded modules: a fresh process per file cost ~1.5 s of
           // imports and several seconds of first-use compiling (PGlite's and Prisma's WebAssembly, validation rules) each time.
           // Files do not depend on module state: every server is built by startTestServer from its own config.

@@ -106,16 +106,36 @@ async function openPostgres(url: string): Promise<Database> {
   };
 }
 
+/** PGlite on the files in `dir`, with the settings this service runs it with (created there when absent). */
+export function createPGlite(dir: string): Promise<PGlite> {
+  // Extensions that migrations create must be bundled here: PGlite cannot load them from disk.
+  // PostgreSQL's default 128 MB of shared buffers would all be resident in the WebAssembly heap, making the
+  // process three times its size; 32 MB still holds a sizeable user table, and the OS caches the files anyway.
+  return PGlite.create(dir, { extensions: { pg_trgm }, postgresqlconf: ["shared_buffers=32MB"] });
+}
+
+/**
+ * For tests only: hands out already open PGlite instances for some data directories (starting PGlite costs most
+ * of a second, and a suite starts a hundred embedded servers). `borrow` answers undefined for directories it does
+ * not serve; an instance it lent is given back with `giveBack` when the database closes, instead of closed.
+ */
+export interface EmbeddedLender {
+  borrow(dataDir: string): PGlite | undefined;
+  giveBack(dataDir: string, pglite: PGlite): void;
+}
+let lender: EmbeddedLender | undefined;
+export function setEmbeddedLenderForTests(value: EmbeddedLender | undefined): void {
+  lender = value;
+}
+
 async function openEmbedded(dataDir: string): Promise<Database> {
   const dir = embeddedDir(dataDir);
   mkdirSync(dir, { recursive: true }); // PGlite does not create parent directories
   const unlock = lockDataDir(dataDir);
+  const lent = lender?.borrow(dataDir);
   let pglite: PGlite;
   try {
-    // Extensions that migrations create must be bundled here: PGlite cannot load them from disk.
-    // PostgreSQL's default 128 MB of shared buffers would all be resident in the WebAssembly heap, making the
-    // process three times its size; 32 MB still holds a sizeable user table, and the OS caches the files anyway.
-    pglite = await PGlite.create(dir, { extensions: { pg_trgm }, postgresqlconf: ["shared_buffers=32MB"] });
+    pglite = lent ?? (await createPGlite(dir));
   } catch (err) {
     unlock();
     throw err;
@@ -124,7 +144,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   // One process owns the embedded database, and PGlite hands over a statement's announcements before the
   // statement (or the COMMIT) returns: a change is seen here before the call that made it answers.
   const listeners = new Set<(payload: string) => void>();
-  await pglite.listen(CREDENTIAL_CHANGES, (payload) => { for (const listener of listeners) listener(payload); });
+  const unlisten = await pglite.listen(CREDENTIAL_CHANGES, (payload) => { for (const listener of listeners) listener(payload); });
   return {
     prisma,
     kind: "embedded",
@@ -139,7 +159,12 @@ async function openEmbedded(dataDir: string): Promise<Database> {
       ),
     async close() {
       await prisma.$disconnect();
-      await pglite.close(); // the adapter's dispose() is a no-op; an open PGlite keeps the process alive
+      if (lent) {
+        await unlisten();
+        lender?.giveBack(dataDir, lent);
+      } else {
+        await pglite.close(); // the adapter's dispose() is a no-op; an open PGlite keeps the process alive
+      }
       unlock();
     },
   };

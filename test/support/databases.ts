@@ -6,7 +6,7 @@ import path from "node:path";
 import { createHash, randomUUID } from "node:crypto";
 import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
-import { embeddedDir, openDatabase, type Database } from "../../server/store/database.js";
+import { createPGlite, embeddedDir, openDatabase, setEmbeddedLenderForTests, type Database } from "../../server/store/database.js";
 import { migrate, readMigrations } from "../../server/store/migrate.js";
 
 export interface TestDatabase {
@@ -111,14 +111,92 @@ function embeddedTemplate(migrated: boolean): Promise<string> {
   return template;
 }
 
-/** A migrated embedded database nobody has open: the DATA_DIR of a test's own server or CLI runs. */
+// Starting PGlite costs most of a second, and the main suite starts about a hundred embedded servers. There
+// (poolEmbeddedDatabases, from its setup file) migrated test databases are instances kept open in the test
+// process: one is bound to a test's data directory (whose files stay empty) and lent to whoever opens that
+// directory in this process, its data kept across close and reopen, until the test disposes of the database; then
+// it is emptied and bound to the next one. Databases in any other state (empty, other migrations) open real files,
+// and so does everything in suites that hand a data directory to another process (a server or CLI they spawn).
+interface PooledInstance { pglite: PGlite; dir: string; tables: string; lent: boolean }
+let pooling = false;
+const bound = new Map<string, PooledInstance>(); // data directory → its instance
+const idle: PooledInstance[] = [];
+/** Enough for the servers a test runs at once; more would only hold memory (~100 MB each). */
+const MAX_IDLE = 3;
+
+export function poolEmbeddedDatabases(): void {
+  pooling = true;
+  setEmbeddedLenderForTests({
+    borrow(dataDir) {
+      const instance = bound.get(dataDir);
+      if (!instance) return undefined;
+      instance.lent = true;
+      return instance.pglite;
+    },
+    giveBack(dataDir, pglite) {
+      const instance = bound.get(dataDir);
+      if (instance?.pglite === pglite) instance.lent = false;
+      else void pglite.close(); // its database was disposed of while open: nobody else will use it
+    },
+  });
+}
+
+const userTables = async (pglite: PGlite) =>
+  (await pglite.query<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map((r) => r.name);
+
+async function takeInstance(): Promise<PooledInstance> {
+  const reused = idle.pop();
+  if (reused) return reused;
+  const dir = path.join(scratchDir("ttnid-pooled-"), "pglite");
+  cpSync(await embeddedTemplate(true), dir, { recursive: true });
+  const pglite = await createPGlite(dir);
+  return { pglite, dir, tables: (await userTables(pglite)).join(), lent: false };
+}
+
+/** Empties the instance for the next test, or closes it if the test changed its schema or too many are idle. */
+async function returnInstance(instance: PooledInstance): Promise<void> {
+  const { pglite } = instance;
+  try {
+    const tables = await userTables(pglite);
+    if (idle.length < MAX_IDLE && tables.join() === instance.tables) {
+      const data = tables.filter((t) => t !== "_prisma_migrations").map((t) => `"${t}"`);
+      await pglite.exec(`TRUNCATE ${data.join(", ")} RESTART IDENTITY CASCADE; SELECT pg_advisory_unlock_all();`);
+      idle.push(instance);
+      return;
+    }
+  } catch {
+    // not reusable: closed below
+  }
+  await pglite.close().catch(() => {});
+  rmSync(path.dirname(instance.dir), { recursive: true, force: true });
+}
+
+/** A migrated embedded database nobody has open: the DATA_DIR of a test's own server or in-process CLI runs. */
 export async function createEmbeddedUnopened(): Promise<UnopenedDatabase> {
   const dataDir = scratchDir("ttnid-test-");
-  cpSync(await embeddedTemplate(true), embeddedDir(dataDir), { recursive: true });
-  return { dataDir, async dispose() { rmSync(dataDir, { recursive: true, force: true }); } };
+  if (!pooling) {
+    cpSync(await embeddedTemplate(true), embeddedDir(dataDir), { recursive: true });
+    return { dataDir, async dispose() { rmSync(dataDir, { recursive: true, force: true }); } };
+  }
+  bound.set(dataDir, await takeInstance());
+  return {
+    dataDir,
+    async dispose() {
+      const instance = bound.get(dataDir);
+      bound.delete(dataDir);
+      // Still open somewhere (disposed of before its server stopped): closed when that server gives it back.
+      if (instance && !instance.lent && !instance.pglite.closed) await returnInstance(instance);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 async function createEmbedded(options?: CreateOptions): Promise<TestDatabase> {
+  if (pooling && fromTemplate(options)) {
+    const database = await createEmbeddedUnopened();
+    const db = await openDatabase({ dataDir: database.dataDir });
+    return { ...database, db, async dispose() { await closeQuietly(db); await database.dispose(); } };
+  }
   const dataDir = scratchDir("ttnid-test-");
   cpSync(await embeddedTemplate(fromTemplate(options)), embeddedDir(dataDir), { recursive: true });
   const db = await openDatabase({ dataDir });
