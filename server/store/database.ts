@@ -145,6 +145,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   // statement (or the COMMIT) returns: a change is seen here before the call that made it answers.
   const listeners = new Set<(payload: string) => void>();
   const unlisten = await pglite.listen(CREDENTIAL_CHANGES, (payload) => { for (const listener of listeners) listener(payload); });
+  let closed = false;
   return {
     prisma,
     kind: "embedded",
@@ -158,6 +159,8 @@ async function openEmbedded(dataDir: string): Promise<Database> {
         }),
       ),
     async close() {
+      if (closed) return; // a lent instance must be given back once: it may be lent to someone else next
+      closed = true;
       await prisma.$disconnect();
       if (lent) {
         await unlisten();
