@@ -35,6 +35,36 @@ const connect = (port: number) => new Promise<net.Socket>((resolve, reject) => {
   s.once("error", reject);
 });
 
+/**
+ * Opens up to `count` streams with `headers` on a fresh session and cancels each at once (a rapid reset), until
+ * the server ends the session. Resolves with the GOAWAY code (rejects without one within `waitMs`), once the
+ * server has dropped the connection too, and how many streams were opened.
+ */
+async function rapidReset(url: string, count: number, headers: http2.OutgoingHttpHeaders, waitMs: number): Promise<{ code: number; opened: number }> {
+  const session = http2.connect(url);
+  session.on("error", () => {});
+  let opened = 0;
+  const within = <T>(promise: Promise<T>, what: string) =>
+    Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} (${opened} opened)`)), waitMs))]);
+  try {
+    await new Promise((resolve) => session.once("remoteSettings", resolve));
+    const goaway = new Promise<number>((resolve) => session.once("goaway", (code) => resolve(code)));
+    const closed = new Promise<void>((resolve) => session.once("close", () => resolve()));
+    for (let i = 0; i < count && !session.closed && !session.destroyed; i++) {
+      const stream = session.request(headers);
+      stream.on("error", () => {});
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+      opened++;
+      if (i % 50 === 49) await new Promise((r) => setImmediate(r));
+    }
+    const code = await within(goaway, "no GOAWAY");
+    await within(closed, "still open after GOAWAY");
+    return { code, opened };
+  } finally {
+    session.destroy();
+  }
+}
+
 describe("connection limits", () => {
   let listener: Listener;
   let port: number;
@@ -129,27 +159,9 @@ describe("connection limits", () => {
   });
 
   it("answers a rapid-reset burst with GOAWAY (ENHANCE_YOUR_CALM) and keeps serving others", async () => {
-    const session = http2.connect(`http://127.0.0.1:${port}`);
-    session.on("error", () => {});
-    await new Promise((resolve) => session.once("remoteSettings", resolve));
-    const goaway = new Promise<number>((resolve) => session.once("goaway", (code) => resolve(code)));
-    const closed = new Promise<void>((resolve) => session.once("close", () => resolve()));
-    let opened = 0;
-    try {
-      for (let i = 0; i < 2_000 && !session.closed && !session.destroyed; i++) {
-        const stream = session.request({ ":path": "/", ":method": "POST" });
-        stream.on("error", () => {});
-        stream.close(http2.constants.NGHTTP2_CANCEL);
-        opened++;
-        if (i % 50 === 49) await new Promise((r) => setImmediate(r));
-      }
-      const code = await Promise.race([goaway, new Promise<number>((_, reject) => setTimeout(() => reject(new Error("no GOAWAY")), 5_000))]);
-      expect(code).toBe(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
-      await closed;
-      expect(opened).toBeLessThan(2_000);
-    } finally {
-      session.destroy();
-    }
+    const { code, opened } = await rapidReset(`http://127.0.0.1:${port}`, 2_000, { ":path": "/", ":method": "POST" }, 5_000);
+    expect(code).toBe(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    expect(opened).toBeLessThan(2_000);
     // Another client is served as usual.
     const res = await fetch(`http://127.0.0.1:${port}/`);
     expect(await res.text()).toBe("ok");
@@ -221,29 +233,11 @@ describe("connection limits of a server process, from its variables", () => {
   // 300 cancelled streams: over the configured 100 a minute, under the default 600 (were the variable not read).
   it("sends GOAWAY to a client that opens and cancels RPC streams in a burst, past HTTP2_MAX_RESETS_PER_MINUTE", async () => {
     const monitor = monitorHealth(server.baseUrl, control.url, 100);
-    const session = http2.connect(server.baseUrl);
-    session.on("error", () => {});
-    let opened = 0;
-    try {
-      await new Promise((resolve) => session.once("remoteSettings", resolve));
-      const goaway = new Promise<number>((resolve) => session.once("goaway", (code) => resolve(code)));
-      const closed = new Promise<void>((resolve) => session.once("close", () => resolve()));
-      for (let i = 0; i < 300 && !session.closed && !session.destroyed; i++) {
-        const stream = session.request({
-          ":path": "/ttn.lorawan.v3.EntityAccess/AuthInfo", ":method": "POST", "content-type": "application/grpc", te: "trailers",
-        });
-        stream.on("error", () => {});
-        stream.close(http2.constants.NGHTTP2_CANCEL);
-        opened++;
-        if (i % 50 === 49) await new Promise((r) => setImmediate(r));
-      }
-      const code = await Promise.race([goaway, new Promise<number>((_, reject) => setTimeout(() => reject(new Error("no GOAWAY")), 10_000))]);
-      expect(code).toBe(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
-      // And the server drops the connection.
-      await Promise.race([closed, new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`still open after GOAWAY (${opened} opened)`)), 10_000))]);
-    } finally {
-      session.destroy();
-    }
+    // GOAWAY, and the server drops the connection.
+    const { code } = await rapidReset(server.baseUrl, 300, {
+      ":path": "/ttn.lorawan.v3.EntityAccess/AuthInfo", ":method": "POST", "content-type": "application/grpc", te: "trailers",
+    }, 10_000);
+    expect(code).toBe(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
     const report = await monitor.stop();
     expect(report.failures, JSON.stringify(report)).toBe(0);
     expect(report.longestSlowStreak, JSON.stringify(report)).toBeLessThanOrEqual(2);
