@@ -31,7 +31,7 @@ import { healthRoute, readinessRoute } from "./transport/health.js";
 import { httpApiRoute } from "./transport/http-api/route.js";
 import { prefixRoute, type HttpRoute } from "./transport/http-route.js";
 import { listen, readTlsFiles, type Listener } from "./transport/listener.js";
-import { loggingInterceptor } from "./transport/logging.js";
+import { callReportInterceptor } from "./transport/logging.js";
 import { serveProfilePicture } from "./transport/profile-pictures.js";
 import { clientAddress } from "./transport/client-address.js";
 import { requestGuardInterceptor, rpcHandler } from "./transport/rpc-handler.js";
@@ -113,7 +113,7 @@ async function createApp(config: Config, logger: Logger, options: AppOptions = {
     routes: (router) => registerServices(router, deps),
     // Order matters: errors wrap everything so refusals and validation failures are translated too.
     interceptors: [
-      loggingInterceptor(logger), ...(metrics ? [metrics.interceptor()] : []), errorInterceptor(logger), requestGuardInterceptor,
+      callReportInterceptor(logger, metrics?.observeCall), errorInterceptor(logger), requestGuardInterceptor,
       validationInterceptor(validationRules),
     ],
     maxBodyBytes: config.requestLimits.maxBytes,

@@ -1,6 +1,6 @@
 // Bearer token formats and secret digests. Token text must match upstream byte for byte so
 // existing clients, the CLI and imported keys keep working.
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { hash, randomBytes, timingSafeEqual } from "node:crypto";
 import { malformedToken } from "./error-catalog.js";
 
 const BASE32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -90,14 +90,14 @@ const DIGEST_PREFIX = "sha256:";
  * enough. The `sha256:` prefix leaves room for other schemes; a digest without it never matches.
  */
 export function digestSecret(secret: string): string {
-  return DIGEST_PREFIX + createHash("sha256").update(secret, "utf8").digest("hex");
+  return DIGEST_PREFIX + hash("sha256", secret, "hex");
 }
 
 /** Constant-time comparison of a presented secret against its stored digest. */
 export function secretMatches(storedDigest: string, secret: string): boolean {
   if (!storedDigest.startsWith(DIGEST_PREFIX)) return false;
   const stored = Buffer.from(storedDigest.slice(DIGEST_PREFIX.length), "hex");
-  const presented = createHash("sha256").update(secret, "utf8").digest();
+  const presented = hash("sha256", secret, "buffer"); // one call: this runs on every authenticated request
   // Length differs only for a corrupt digest; timingSafeEqual would throw, and the length is not secret.
   return stored.length === presented.length && timingSafeEqual(stored, presented);
 }

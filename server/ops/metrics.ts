@@ -2,12 +2,13 @@
 // What is measured: every RPC by service, method, protocol and gRPC code, with its latency; logins; rate-limit
 // refusals; the mail queue; the database pool. Served at /metrics (see metricsRoute).
 import { timingSafeEqual, createHash } from "node:crypto";
-import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
+import { Code, createContextKey } from "@connectrpc/connect";
 import cluster from "node:cluster";
 import client from "prom-client";
 import { ACCOUNT_API_PREFIX } from "../account/routes.js";
 import type { LimitHit, RateLimits } from "../auth/rate-limit.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../transport/http-route.js";
+import type { CallObserver } from "../transport/logging.js";
 import { clusterMetricsSource } from "./metrics-cluster.js";
 
 /** Set by the /api/v3 route on the calls it makes, so they count as protocol "http". */
@@ -96,31 +97,20 @@ export class Metrics {
     }
   }
 
-  /** Counts every RPC; place it outside the error interceptor so the code is the one the client gets. */
-  interceptor(): Interceptor {
-    return (next) => async (req) => {
-      const started = performance.now();
-      const labels = {
-        service: req.service.typeName, method: req.method.name,
-        protocol: req.contextValues.get(HTTP_API_CALL) ? "http" : protocolOf(req.header.get("content-type")),
-      };
-      let code: Code | 0 = 0;
-      try {
-        return await next(req);
-      } catch (err) {
-        code = ConnectError.from(err).code;
-        throw err;
-      } finally {
-        this.rpcs.inc({ ...labels, code: codeName(code) });
-        this.rpcSeconds.observe(labels, (performance.now() - started) / 1000);
-      }
+  /** Counts a finished RPC (a CallObserver of the call-report interceptor): the code is the one the client got. */
+  readonly observeCall: CallObserver = (req, code, seconds) => {
+    const labels = {
+      service: req.service.typeName, method: req.method.name,
+      protocol: req.contextValues.get(HTTP_API_CALL) ? "http" : protocolOf(req.header.get("content-type")),
     };
-  }
+    this.rpcs.inc({ ...labels, code: codeName(code) });
+    this.rpcSeconds.observe(labels, seconds);
+  };
 
   /** Console logins are HTTP calls of the account API: counted by the status they answer with. */
   watchLogin(req: HttpRequest, res: HttpResponse): void {
-    if (req.method !== "POST") return;
-    const method = LOGIN_PATHS[req.url?.split("?")[0] ?? ""];
+    if (req.method !== "POST" || !req.url?.startsWith(ACCOUNT_API_PREFIX)) return; // most requests: RPCs
+    const method = LOGIN_PATHS[req.url.split("?")[0]!];
     if (method) res.once("finish", () => this.logins.inc({ method, result: res.statusCode < 300 ? "success" : "failure" }));
   }
 }

