@@ -202,18 +202,27 @@ async function waitForHealthOrPort(port: number, child: ChildProcess, log: () =>
   throw new Error("bare server did not start");
 }
 
-/** Resident memory of a process and its children (cluster workers), in MB. */
+/**
+ * Resident memory of the server, in MB: the RSS of its process plus the private pages of its child processes (the
+ * password hasher, cluster workers). A child's shared pages (the node binary and libraries, mapped by the parent
+ * too) are counted once, not once per process as a sum of RSS would.
+ */
 function rssMb(pid: number): number {
   let kb = 0;
-  const visit = (p: number) => {
+  const visit = (p: number, root: boolean) => {
     try {
-      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0);
-      for (const child of readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) visit(Number(child));
+      if (root) {
+        kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0);
+      } else {
+        const rollup = readFileSync(`/proc/${p}/smaps_rollup`, "utf8");
+        for (const field of ["Private_Clean", "Private_Dirty"]) kb += Number(new RegExp(`${field}:\\s+(\\d+)`).exec(rollup)?.[1] ?? 0);
+      }
+      for (const child of readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) visit(Number(child), false);
     } catch {
       // gone meanwhile
     }
   };
-  visit(pid);
+  visit(pid, true);
   return kb / 1024;
 }
 
@@ -278,18 +287,34 @@ function profiling(name: string): string[] {
   return opts.profile ? ["--cpu-prof", "--cpu-prof-interval", "200", "--cpu-prof-dir", path.resolve(opts.profile, name)] : [];
 }
 
+/** The Node flags `npm start` gives the server (package.json), so the bench runs it the same way. */
+const START_FLAGS = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: { start: string } }).scripts.start
+  .split(/\s+/).filter((arg) => arg.startsWith("--"));
+
 function startServer(prepared: Prepared, extraEnv: Record<string, string> = {}): Promise<Process> {
-  return startProcess([...profiling("server"), "build/server/main.js"], { ...prepared.env, ...extraEnv });
+  return startProcess([...profiling("server"), ...START_FLAGS, "build/server/main.js"], { ...prepared.env, ...extraEnv });
 }
 
-/** Loads one call for SECONDS, sampling the RSS of `sample` meanwhile. */
-async function load(target: Process, c: Case, protocol: ProtocolName, creds: Credentials, sample?: { pid: number; max: number }, concurrency = CONCURRENCY): Promise<LoadResult> {
+/** The largest resident memory of a server seen so far, and what it was doing then. */
+interface MemorySample { pid: number; max: number; during: string }
+
+/** Samples `sample`'s memory every 250 ms while `during` goes on; returns the function that stops sampling. */
+function sampleMemory(sample: MemorySample, during: string): () => void {
+  const timer = setInterval(() => {
+    const mb = rssMb(sample.pid);
+    if (mb > sample.max) Object.assign(sample, { max: mb, during });
+  }, 250);
+  return () => clearInterval(timer);
+}
+
+/** Loads one call for SECONDS, sampling the memory of `sample` meanwhile. */
+async function load(target: Process, c: Case, protocol: ProtocolName, creds: Credentials, sample?: MemorySample, concurrency = CONCURRENCY): Promise<LoadResult> {
   const { headers, body } = request(c, protocol, creds);
-  const timer = sample ? setInterval(() => { sample.max = Math.max(sample.max, rssMb(sample.pid)); }, 250) : undefined;
+  const stopSampling = sample ? sampleMemory(sample, `${c.label}, ${PROTOCOL_LABELS[protocol]}`) : undefined;
   try {
     return await h2load({ url: `http://127.0.0.1:${target.port}${c.path}`, headers, body, seconds: SECONDS, warmUpSeconds: WARM_UP, concurrency }, target.child.pid);
   } finally {
-    clearInterval(timer);
+    stopSampling?.();
   }
 }
 
@@ -325,7 +350,7 @@ interface StormResult { backend: string; loginsPerSecond: number; failed: number
 const rows: Row[] = [];
 const latency: { backend: string; label: string; p50: number; p95: number }[] = [];
 const storms: StormResult[] = [];
-const memory: { backend: string; rssMb: number; idleMb: number }[] = [];
+const memory: { backend: string; rssMb: number; during: string; idleMb: number }[] = [];
 const scaling: { label: string; workers1: number; workers2: number; bare: number }[] = [];
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
@@ -346,7 +371,7 @@ async function benchBackend(backend: "embedded" | "postgres"): Promise<void> {
     bare = await startProcess([...profiling("bare"), ...tsxArgs(), "bench/bare-server.ts", answersFile], {});
     for (const c of cases) await call(bare.port, c, "connect-json", prepared.creds);
 
-    const sample = { pid: server.child.pid!, max: 0 };
+    const sample: MemorySample = { pid: server.child.pid!, max: 0, during: "" };
     const idleMb = rssMb(server.child.pid!);
     for (const c of cases) for (const protocol of protocols) rows.push({ backend, case: c, protocol, server: [], bare: [], serverCpu: [], bareCpu: [] });
     const mine = rows.filter((r) => r.backend === backend);
@@ -390,10 +415,10 @@ async function benchBackend(backend: "embedded" | "postgres"): Promise<void> {
 
     if (!opts["no-storm"]) {
       // The storm counts towards the peak too: hashing runs in a child process of the server.
-      const timer = setInterval(() => { sample.max = Math.max(sample.max, rssMb(sample.pid)); }, 250);
-      storms.push(await loginStorm(backend, server.port, prepared.creds).finally(() => clearInterval(timer)));
+      const stopSampling = sampleMemory(sample, "the login storm");
+      storms.push(await loginStorm(backend, server.port, prepared.creds).finally(stopSampling));
     }
-    memory.push({ backend, rssMb: sample.max, idleMb });
+    memory.push({ backend, rssMb: sample.max, during: sample.during, idleMb });
 
     if (backend === "postgres" && !opts["no-workers"]) {
       const scaled = cases.filter((c) => c.name === "authinfo-key" || c.name === "get-key");
@@ -490,9 +515,9 @@ if (storms.length) {
   }
 }
 if (memory.length) {
-  console.log(`\nResident memory of the server (all processes, the password hasher included), MB:\n`);
-  console.log(`| database | after start-up | peak under load |\n|---|---:|---:|`);
-  for (const m of memory) console.log(`| ${backendLabel(m.backend)} | ${fmt(m.idleMb)} | ${fmt(m.rssMb)} |`);
+  console.log(`\nResident memory of the server, MB: its process's RSS plus the private memory of its child processes (the password\nhasher; under WORKERS the workers), whose shared pages (the node binary) the server process already counts:\n`);
+  console.log(`| database | after start-up | peak under load | peak reached during |\n|---|---:|---:|---|`);
+  for (const m of memory) console.log(`| ${backendLabel(m.backend)} | ${fmt(m.idleMb)} | ${fmt(m.rssMb)} | ${m.during} |`);
 }
 if (scaling.length) {
   console.log(`\nWORKERS on PostgreSQL (Connect JSON), requests/s:\n`);
