@@ -4,6 +4,7 @@ import cluster from "node:cluster";
 import path from "node:path";
 import v8 from "node:v8";
 import { ConfigError, loadConfig } from "./config.js";
+import { startPasswordHasher } from "./domain/password-hash.js";
 import { createLogger } from "./logger.js";
 import { startServer } from "./app.js";
 import { describeStartupError } from "./startup-errors.js";
@@ -30,6 +31,7 @@ const started = performance.now();
 let server: Awaited<ReturnType<typeof startServer>>;
 try {
   server = await startServer(config, logger);
+  startPasswordHasher();
 } catch (err) {
   // One line naming the cause and the fix; the details an operator needs are in it, a stack trace is not.
   console.error(`cannot start: ${describeStartupError(err, config)}`);

@@ -104,6 +104,14 @@ function hasherProcess(): ChildProcess {
   return child;
 }
 
+/**
+ * Starts the hashing child now (at start-up) instead of on the first password check: forking a process that holds a
+ * busy server's memory pauses its event loop, and the first login of a storm should not pay for that.
+ */
+export function startPasswordHasher(): void {
+  hasherProcess();
+}
+
 function idle(child: ChildProcess): void {
   child.unref();
   child.channel?.unref();

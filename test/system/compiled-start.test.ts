@@ -1,7 +1,7 @@
 // `npm start` runs the compiled server (build/): it must start from there, answer, and stop cleanly, so a source file
 // the build leaves out (or an asset it does not carry) fails here rather than on a user's machine.
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -30,11 +30,23 @@ it("starts from build/, answers an RPC and stops on SIGTERM", { timeout: 180_000
       method: "POST", headers: { "content-type": "application/json" }, body: "{}",
     });
     expect(res.status).toBe(200);
+    // The password hasher runs from the start (its fork never pauses a busy server) and ends with the server.
+    const hasher = childProcesses(child.pid!).find((c) => c.command.includes("password-hasher.mjs"));
+    expect(hasher).toBeDefined();
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
+    await expect.poll(() => existsSync(`/proc/${hasher!.pid}`), { timeout: 10_000 }).toBe(false);
   } finally {
     child.kill("SIGKILL");
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+/** The child processes of `pid` and their command lines (Linux /proc). */
+function childProcesses(pid: number): { pid: number; command: string }[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map((child) => ({
+    pid: Number(child),
+    command: readFileSync(`/proc/${child}/cmdline`, "utf8").replaceAll("\0", " "),
+  }));
+}
