@@ -17,6 +17,8 @@ const read = (file: string) => readFileSync(path.join(repo, file), "utf8");
 const compose = parse(read("compose.yaml"));
 const haproxyCfg = read("deploy/haproxy.cfg");
 const dockerfile = read("Dockerfile");
+/** The Node flags `npm start` runs the server with: the image and README's host example must use the same. */
+const startFlags = (JSON.parse(read("package.json")) as { scripts: { start: string } }).scripts.start.split(" ").filter((a) => a.startsWith("--"));
 const instances = Object.keys(compose.services).filter((name) => /^identity-\d+$/.test(name));
 
 /** Compose's `${VAR:-default}` with nothing set in the environment. */
@@ -78,7 +80,7 @@ describe("Dockerfile", () => {
     const final = stages.at(-1)!;
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(final).toMatch(/^USER node$/m);
-    expect(final).toContain('CMD ["node", "build/server/main.js"]');
+    expect(final).toContain(`CMD ${JSON.stringify(["node", ...startFlags, "build/server/main.js"]).replaceAll(",", ", ")}`);
     expect(final).not.toMatch(/COPY \. /);
     // What the final stage copies from the build exists after a build here.
     for (const [, from] of final.matchAll(/^COPY --from=build \/app\/(\S+)/gm)) expect(existsSync(path.join(repo, from!)), from).toBe(true);
@@ -119,16 +121,17 @@ describe("README Production commands", { timeout: 120_000 }, () => {
     expect(`${stdout}${stderr}`).toContain("Configuration file is valid");
   });
 
-  it("the start line's variables are all ones the server accepts", () => {
-    const line = commands.find((c) => c.includes("node build/server/main.js"))!;
+  it("the start line's variables are all ones the server accepts, and it runs Node as npm start does", () => {
+    const line = commands.find((c) => c.includes("build/server/main.js"))!;
+    expect(line).toContain(["node", ...startFlags, "build/server/main.js"].join(" "));
     const env = Object.fromEntries([...line.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
     const config = loadConfig(env);
     expect([config.migrateOnStart, config.trustProxy, config.shutdownDelayMs]).toEqual([false, true, 3000]);
   });
 
   it("the start line runs an instance that is ready on the database migrated above, and stops as it says", async () => {
-    const line = commands.find((c) => c.includes("node build/server/main.js"))!;
-    const [, assignments] = /^((?:\w+=\S+ )+)node build\/server\/main\.js$/.exec(line)!;
+    const line = commands.find((c) => c.includes("build/server/main.js"))!;
+    const [, assignments] = /^((?:\w+=\S+ )+)node (?:--\S+ )*build\/server\/main\.js$/.exec(line)!;
     const env = Object.fromEntries(assignments!.trim().split(" ").map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
     // As written, but for the addresses: this machine's database (migrated by the test before) and Redis, loopback.
     const instance = await startInstance("readme", {
