@@ -1,4 +1,4 @@
-// The cluster suite's tools: real instances (`node build/server/main.js`, as `npm start` runs them) on one
+// The cluster suite's tools: real instances (`node build/server/main.js`, the compiled server `npm start` runs) on one
 // PostgreSQL database and one Redis, a TCP proxy that can cut an instance off from PostgreSQL, an SMTP server that
 // counts what arrives, and HAProxy with deploy/haproxy.cfg in front.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
