@@ -13,16 +13,15 @@ export function callReportInterceptor(logger: Logger, observe?: CallObserver): I
   // These lines have fixed fields that never hold a secret, so they skip the redaction pass: on every call it
   // cost more than writing the rest of the line.
   const rpcLog = logger.child({}, { redact: { paths: [] } });
-  const report = (req: UnaryRequest | StreamRequest, started: number, err?: unknown) => {
+  const report = (req: UnaryRequest | StreamRequest, started: number, failure?: ConnectError) => {
     const ms = performance.now() - started;
     const procedure = `/${req.method.parent.typeName}/${req.method.name}`;
     const request_id = req.contextValues.get(REQUEST_ID);
-    if (err === undefined) {
+    if (!failure) {
       rpcLog.info({ request_id, procedure, protocol: req.requestMethod, code: 0, ms: Math.round(ms) }, "rpc");
       observe?.(req, 0, ms / 1000);
       return;
     }
-    const failure = ConnectError.from(err); // anything but a ConnectError is UNKNOWN (2), as Connect answers it
     rpcLog.info({ request_id, procedure, code: failure.code, error: failure.rawMessage, ms: Math.round(ms) }, "rpc");
     observe?.(req, failure.code, ms / 1000);
   };
@@ -31,7 +30,8 @@ export function callReportInterceptor(logger: Logger, observe?: CallObserver): I
     const started = performance.now();
     return next(req).then(
       (res) => { report(req, started); return res; },
-      (err: unknown) => { report(req, started, err); throw err; },
+      // The code Connect answers with: a ServiceError was made a ConnectError already, anything else is UNKNOWN.
+      (err: unknown) => { report(req, started, ConnectError.from(err)); throw err; },
     );
   };
 }
