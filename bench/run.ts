@@ -207,7 +207,7 @@ async function waitForHealthOrPort(port: number, child: ChildProcess, log: () =>
  * password hasher, cluster workers). A child's shared pages (the node binary and libraries, mapped by the parent
  * too) are counted once, not once per process as a sum of RSS would.
  */
-function rssMb(pid: number): number {
+function residentMb(pid: number): number {
   let kb = 0;
   const visit = (p: number, root: boolean) => {
     try {
@@ -301,7 +301,7 @@ interface MemorySample { pid: number; max: number; during: string }
 /** Samples `sample`'s memory every 250 ms while `during` goes on; returns the function that stops sampling. */
 function sampleMemory(sample: MemorySample, during: string): () => void {
   const timer = setInterval(() => {
-    const mb = rssMb(sample.pid);
+    const mb = residentMb(sample.pid);
     if (mb > sample.max) Object.assign(sample, { max: mb, during });
   }, 250);
   return () => clearInterval(timer);
@@ -350,7 +350,7 @@ interface StormResult { backend: string; loginsPerSecond: number; failed: number
 const rows: Row[] = [];
 const latency: { backend: string; label: string; p50: number; p95: number }[] = [];
 const storms: StormResult[] = [];
-const memory: { backend: string; rssMb: number; during: string; idleMb: number }[] = [];
+const memory: { backend: string; peakMb: number; during: string; idleMb: number }[] = [];
 const scaling: { label: string; workers1: number; workers2: number; bare: number }[] = [];
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
@@ -372,7 +372,7 @@ async function benchBackend(backend: "embedded" | "postgres"): Promise<void> {
     for (const c of cases) await call(bare.port, c, "connect-json", prepared.creds);
 
     const sample: MemorySample = { pid: server.child.pid!, max: 0, during: "" };
-    const idleMb = rssMb(server.child.pid!);
+    const idleMb = residentMb(server.child.pid!);
     for (const c of cases) for (const protocol of protocols) rows.push({ backend, case: c, protocol, server: [], bare: [], serverCpu: [], bareCpu: [] });
     const mine = rows.filter((r) => r.backend === backend);
     for (let round = 0; round < ROUNDS; round++) {
@@ -418,7 +418,7 @@ async function benchBackend(backend: "embedded" | "postgres"): Promise<void> {
       const stopSampling = sampleMemory(sample, "the login storm");
       storms.push(await loginStorm(backend, server.port, prepared.creds).finally(stopSampling));
     }
-    memory.push({ backend, rssMb: sample.max, during: sample.during, idleMb });
+    memory.push({ backend, peakMb: sample.max, during: sample.during, idleMb });
 
     if (backend === "postgres" && !opts["no-workers"]) {
       const scaled = cases.filter((c) => c.name === "authinfo-key" || c.name === "get-key");
@@ -517,7 +517,7 @@ if (storms.length) {
 if (memory.length) {
   console.log(`\nResident memory of the server, MB: its process's RSS plus the private memory of its child processes (the password\nhasher; under WORKERS the workers), whose shared pages (the node binary) the server process already counts:\n`);
   console.log(`| database | after start-up | peak under load | peak reached during |\n|---|---:|---:|---|`);
-  for (const m of memory) console.log(`| ${backendLabel(m.backend)} | ${fmt(m.idleMb)} | ${fmt(m.rssMb)} | ${m.during} |`);
+  for (const m of memory) console.log(`| ${backendLabel(m.backend)} | ${fmt(m.idleMb)} | ${fmt(m.peakMb)} | ${m.during} |`);
 }
 if (scaling.length) {
   console.log(`\nWORKERS on PostgreSQL (Connect JSON), requests/s:\n`);
