@@ -34,6 +34,13 @@ for (const backend of databaseBackends()) {
 
         const newest = await searchUsers(db.prisma, search({ idContains: "bulk-", order: "-user_id", take: 2 }));
         expect(newest.users.map((u) => u.userId)).toEqual(["bulk-000400", "bulk-000399"]);
+
+        // Past the limit, by another column (user_id breaks ties): the order's column comes along with the IDs.
+        const byName = await searchUsers(db.prisma, search({ idContains: "bulk-", order: "-name", take: 3 }));
+        expect(byName.users.map((u) => u.userId)).toEqual(["bulk-000090", "bulk-000080", "bulk-000070"]);
+        // Below it, a page past the last match is empty and still carries the total.
+        expect(await searchUsers(db.prisma, search({ nameContains: "rare", skip: 40 }))).toEqual({ users: [], total: 40 });
+        expect(await searchUsers(db.prisma, search({ nameContains: "nobody" }))).toEqual({ users: [], total: 0 });
       } finally {
         await dispose();
       }
