@@ -347,7 +347,11 @@ function summary(latencies: number[]): { p50: number; p99: number } {
 }
 
 interface Row { backend: string; case: Case; protocol: ProtocolName; server: number[]; bare: number[]; serverCpu: number[]; bareCpu: number[] }
-interface StormResult { backend: string; loginsPerSecond: number; failed: number; quiet: { p50: number; p99: number }; storm: { p50: number; p99: number } }
+interface StormResult {
+  backend: string; loginsPerSecond: number; failed: number; quiet: { p50: number; p99: number }; storm: { p50: number; p99: number };
+  /** The p99 ratio of the quiet windows of even rounds to those of odd rounds (larger over smaller): what the machine's noise alone gives. */
+  quietNoise: number;
+}
 
 const rows: Row[] = [];
 const latency: { backend: string; label: string; p50: number; p95: number }[] = [];
@@ -456,7 +460,7 @@ async function loginStorm(backend: string, port: number, creds: Credentials): Pr
   const session = http2.connect(`http://127.0.0.1:${port}`);
   session.on("error", () => {});
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-  const quiet: number[] = [];
+  const quiet: number[][] = [[], []]; // by round parity
   const during: number[] = [];
   const rates: number[] = [];
   let failed = 0;
@@ -474,7 +478,7 @@ async function loginStorm(backend: string, port: number, creds: Credentials): Pr
   };
   try {
     for (let round = 0; round < STORM_ROUNDS; round++) {
-      const quietWindow = async () => { quiet.push(...(await probe(session, creds, 1000))); };
+      const quietWindow = async () => { quiet[round % 2]!.push(...(await probe(session, creds, 1000))); };
       for (const window of round % 2 ? [stormWindow, quietWindow] : [quietWindow, stormWindow]) {
         await window();
         await pause(750);
@@ -483,7 +487,11 @@ async function loginStorm(backend: string, port: number, creds: Credentials): Pr
   } finally {
     session.close();
   }
-  return { backend, loginsPerSecond: mean(rates), failed, quiet: summary(quiet), storm: summary(during) };
+  const [even, odd] = quiet.map((q) => summary(q).p99) as [number, number];
+  return {
+    backend, loginsPerSecond: mean(rates), failed, quiet: summary(quiet.flat()), storm: summary(during),
+    quietNoise: Math.max(even, odd) / Math.min(even, odd),
+  };
 }
 
 function tsxArgs(): string[] {
@@ -537,10 +545,11 @@ if (latency.length) {
 }
 if (storms.length) {
   console.log(`\nPassword-login storm (16 clients) and the latency of AuthInfo calls paced every 5 ms, ${STORM_ROUNDS} rounds of 1 s quiet and 1 s of storm, alternately first, ms:\n`);
-  console.log(`| database | logins/s | AuthInfo p50 / p99 quiet | during the storm | p99 ratio |\n|---|---:|---:|---:|---:|`);
+  console.log(`| database | logins/s | AuthInfo p50 / p99 quiet | during the storm | p99 ratio | quiet against quiet |\n|---|---:|---:|---:|---:|---:|`);
   for (const s of storms) {
-    console.log(`| ${backendLabel(s.backend)} | ${s.loginsPerSecond.toFixed(1)}${s.failed ? ` (${s.failed} failed)` : ""} | ${s.quiet.p50.toFixed(1)} / ${s.quiet.p99.toFixed(1)} | ${s.storm.p50.toFixed(1)} / ${s.storm.p99.toFixed(1)} | ${(s.storm.p99 / s.quiet.p99).toFixed(2)}× |`);
+    console.log(`| ${backendLabel(s.backend)} | ${s.loginsPerSecond.toFixed(1)}${s.failed ? ` (${s.failed} failed)` : ""} | ${s.quiet.p50.toFixed(1)} / ${s.quiet.p99.toFixed(1)} | ${s.storm.p50.toFixed(1)} / ${s.storm.p99.toFixed(1)} | ${(s.storm.p99 / s.quiet.p99).toFixed(2)}× | ${s.quietNoise.toFixed(2)}× |`);
   }
+  console.log(`\nQuiet against quiet: the p99 of the even rounds' quiet windows against the odd rounds' (larger over smaller), with\nno storm in either: how far apart two measurements of the same thing land on this machine.`);
 }
 if (memory.length) {
   console.log(`\nResident memory of the server, MB: its process's RSS plus the private memory of its child processes (the password\nhasher; under WORKERS the workers), whose shared pages (the node binary) the server process already counts:\n`);
