@@ -8,7 +8,7 @@ import { Credentials } from "./auth/credentials.js";
 import { RateLimits } from "./auth/rate-limit.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
-import { setHashConcurrency } from "./domain/password-hash.js";
+import { configureHashing } from "./domain/password-hash.js";
 import type { Logger } from "./logger.js";
 import { MailOutbox } from "./mail/outbox.js";
 import { createMailTransport, type MailTransport } from "./mail/transport.js";
@@ -85,7 +85,7 @@ async function createApp(config: Config, logger: Logger, options: AppOptions = {
   mail.start(); // also delivers what an earlier run left pending
   const background = new BackgroundWork(logger);
   const clock = options.clock ?? systemClock;
-  setHashConcurrency(config.passwordHashConcurrency);
+  configureHashing({ concurrency: config.passwordHashConcurrency, priority: config.passwordHashPriority });
   const credentials = new Credentials(database);
   const deps: ServiceDeps = { db: database.prisma, credentials, config, logger, mail, limits, background, clock };
   const account = accountHandler(deps);

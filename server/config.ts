@@ -70,6 +70,8 @@ export interface Config {
   workers: number;
   /** Password hashes computed at once per process; the rest wait, so a login storm leaves the event loop a core. */
   passwordHashConcurrency: number;
+  /** "idle": hashing only takes a core nothing else wants (Linux SCHED_IDLE); "low": nice 5, a share under contention. */
+  passwordHashPriority: "idle" | "low";
   /** Apply pending migrations at start-up (under an advisory lock); off: run `npm run cli -- migrate` once per deployment. */
   migrateOnStart: boolean;
   /** Prometheus metrics at /metrics; with a token, scrapes must send `Authorization: Bearer <token>`. */
@@ -137,6 +139,11 @@ const bool = (raw: string): boolean => {
   if (["true", "1", "yes", "on"].includes(v)) return true;
   if (["false", "0", "no", "off"].includes(v)) return false;
   throw new Error("expected true or false");
+};
+
+const oneOf = <T extends string>(values: readonly T[]) => (raw: string): T => {
+  if (!(values as readonly string[]).includes(raw)) throw new Error(`expected one of ${values.join(", ")}`);
+  return raw as T;
 };
 
 const int = (min: number, max: number) => (raw: string): number => {
@@ -348,6 +355,7 @@ export function loadConfig(env: Env = process.env): Config {
     workers,
     // One core fewer than the machine has, divided among the workers: hashing never takes every core.
     passwordHashConcurrency: read(env, "PASSWORD_HASH_CONCURRENCY", Math.max(1, Math.floor((os.availableParallelism() - 1) / workers)), int(1, 64)),
+    passwordHashPriority: read(env, "PASSWORD_HASH_PRIORITY", "idle" as const, oneOf(["idle", "low"] as const)),
     migrateOnStart: read(env, "MIGRATE_ON_START", true, bool),
     metrics: {
       enabled: read(env, "METRICS_ENABLED", true, bool),

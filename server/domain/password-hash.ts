@@ -18,8 +18,8 @@ const pbkdf2Async = promisify(pbkdf2);
 // OWASP Password Storage Cheat Sheet floor for argon2id: 19 MiB, 2 passes, 1 lane.
 // Measured on the dev container (2 vCPU, Node 20.20, argon2 0.45.1): ~40 ms per hash, ~35 ms per verify.
 // Hashes run in a child process (password-hasher.mjs) at a lower CPU priority, so the event loop keeps ticking and,
-// when the machine is busy, a login storm cannot take CPU time from other calls; and at most `setHashConcurrency`
-// run at once, so hashing never takes every core of a small machine.
+// when the machine is busy, a login storm cannot take CPU time from other calls; and at most `configureHashing`'s
+// concurrency run at once, so hashing never takes every core of a small machine.
 const ARGON2_OPTIONS = {
   type: argon2.argon2id,
   memoryCost: 19456,
@@ -44,13 +44,21 @@ export function setArgon2CostForTests(cost: Argon2Cost | undefined): void {
   argon2Options = cost ? { ...ARGON2_OPTIONS, ...cost } : ARGON2_OPTIONS;
 }
 
+/** How the hashing child yields the CPU (PASSWORD_HASH_PRIORITY): see password-hasher.mjs. */
+export type HashPriority = "idle" | "low";
+
 let hashSlots = 1;
+let hashPriority: HashPriority = "idle";
 let hashing = 0;
 const waiting: (() => void)[] = [];
 
-/** How many hashes or verifications may run at once in this process (PASSWORD_HASH_CONCURRENCY). */
-export function setHashConcurrency(slots: number): void {
-  hashSlots = Math.max(1, slots);
+/**
+ * How many hashes or verifications may run at once in this process (PASSWORD_HASH_CONCURRENCY), and the CPU
+ * priority of the hashing child (PASSWORD_HASH_PRIORITY; a child started earlier keeps its own).
+ */
+export function configureHashing(options: { concurrency: number; priority: HashPriority }): void {
+  hashSlots = Math.max(1, options.concurrency);
+  hashPriority = options.priority;
 }
 
 /** Runs `work` once a hashing slot is free: a login storm queues here instead of starving other calls. */
@@ -80,6 +88,7 @@ function hasherProcess(): ChildProcess {
       // One pool thread per slot. Each keeps its 19 MiB hash memory between hashes (glibc's default): mapping it
       // afresh for every hash cost about 50 ms of page faults per login, more than the hash itself.
       UV_THREADPOOL_SIZE: String(hashSlots),
+      PASSWORD_HASH_PRIORITY: hashPriority,
     },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });

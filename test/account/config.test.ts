@@ -95,3 +95,11 @@ describe("mail delivery configuration", () => {
     expect(loadConfig({ MAIL_RETRY_BACKOFF: "1h", MAIL_RETRY_MAX_BACKOFF: "1h" }).mailRetry.backoffMs).toBe(3600_000);
   });
 });
+
+describe("password hashing priority", () => {
+  it("defaults to idle, accepts low, and names the variable and the choices for anything else", () => {
+    expect(loadConfig({}).passwordHashPriority).toBe("idle");
+    expect(loadConfig({ PASSWORD_HASH_PRIORITY: "low" }).passwordHashPriority).toBe("low");
+    expect(() => loadConfig({ PASSWORD_HASH_PRIORITY: "high" })).toThrow('PASSWORD_HASH_PRIORITY: expected one of idle, low (got "high")');
+  });
+});

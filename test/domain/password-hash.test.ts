@@ -1,13 +1,21 @@
 import { beforeEach, describe, it, expect } from "vitest";
+import { fork } from "node:child_process";
 import { pbkdf2Sync } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import os from "node:os";
+import { fileURLToPath } from "node:url";
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from "../../server/domain/password-hash.js";
 import * as catalog from "../../server/domain/error-catalog.js";
 import { useProductionPasswordHashing } from "../support/password-hashing.js";
 
 // These tests are about the production parameters, not the cheap ones the other suites hash with.
 beforeEach(useProductionPasswordHashing);
+
+const SCHED_OTHER = 0;
+const SCHED_IDLE = 5;
+/** A thread's scheduling policy: field 41 of its stat line (after the command name, which may hold spaces). */
+const schedulingPolicy = (pid: number, tid: number) =>
+  Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[41 - 3]);
 
 async function rejection(promise: Promise<unknown>) {
   try {
@@ -27,15 +35,37 @@ describe("argon2id hashing", () => {
     expect(needsRehash(hash)).toBe(false);
   });
 
-  it("hashes in a child process of lower CPU priority, so hashing yields the CPU to serving other calls", async () => {
+  it("hashes in a child process whose every thread runs only on otherwise idle CPU (SCHED_IDLE)", async () => {
     const hash = await hashPassword("Correct horse 1");
     const children = readdirSync(`/proc/${process.pid}/task`).flatMap((tid) =>
       readFileSync(`/proc/${process.pid}/task/${tid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number));
     const hasher = children.find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("password-hasher"));
     expect(hasher).toBeDefined();
     // Every thread of it, including libuv's pool that runs the hashes once there was one.
-    for (const tid of readdirSync(`/proc/${hasher}/task`)) expect(os.getPriority(Number(tid))).toBeGreaterThan(os.getPriority(0));
+    const threads = readdirSync(`/proc/${hasher}/task`).map(Number);
+    expect(threads.length).toBeGreaterThan(1);
+    for (const tid of threads) expect(schedulingPolicy(hasher!, tid)).toBe(SCHED_IDLE);
+    expect(schedulingPolicy(process.pid, process.pid)).toBe(SCHED_OTHER);
     expect(await verifyPassword(hash, "Correct horse 1")).toBe(true);
+  });
+
+  it("hashes at nice 5 instead with PASSWORD_HASH_PRIORITY=low", async () => {
+    const child = fork(fileURLToPath(new URL("../../server/domain/password-hasher.mjs", import.meta.url)), [], {
+      execArgv: [], env: { ...process.env, PASSWORD_HASH_PRIORITY: "low" }, stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    try {
+      const answer = new Promise<{ ok: boolean; value: string }>((resolve) => child.once("message", resolve as never));
+      child.send({ id: 1, op: "hash", args: ["Correct horse 1", { type: 2, memoryCost: 1024, timeCost: 1, parallelism: 1 }] });
+      expect((await answer).value).toMatch(/^\$argon2id\$/);
+      const threads = readdirSync(`/proc/${child.pid}/task`).map(Number);
+      expect(threads.length).toBeGreaterThan(1);
+      for (const tid of threads) {
+        expect(schedulingPolicy(child.pid!, tid)).toBe(SCHED_OTHER);
+        expect(os.getPriority(tid)).toBe(os.getPriority(0) + 5);
+      }
+    } finally {
+      child.kill();
+    }
   });
 
   it("salts every hash", async () => {

@@ -33,6 +33,9 @@ it("starts from build/, answers an RPC and stops on SIGTERM", { timeout: 180_000
     // The password hasher runs from the start (its fork never pauses a busy server) and ends with the server.
     const hasher = childProcesses(child.pid!).find((c) => c.command.includes("password-hasher.mjs"));
     expect(hasher).toBeDefined();
+    // It yields the CPU to everything else (SCHED_IDLE, policy 5: field 41 of its stat line).
+    const policy = () => Number(readFileSync(`/proc/${hasher!.pid}/stat`, "utf8").split(") ")[1]!.split(" ")[41 - 3]);
+    await expect.poll(policy, { timeout: 10_000 }).toBe(5);
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
