@@ -6,11 +6,11 @@ import { UsersSchema } from "../../gen/ttn/lorawan/v3/user_pb.js";
 import { isAdminWith } from "../auth/user-rights.js";
 import * as errors from "../domain/error-catalog.js";
 import { Right } from "../domain/rights.js";
-import { selects, userReadMask } from "../domain/user-paths.js";
+import { userReadMask } from "../domain/user-paths.js";
 import { page } from "../store/db.js";
 import { searchUsers } from "../store/user-search.js";
 import { callerOf, setTotalCount, type ServiceDeps } from "./context.js";
-import { toUserMessage, userMessageOptions } from "./user-messages.js";
+import { toUserMessage, userMessageOptions, userRowFields } from "./user-messages.js";
 
 /** The fields a filter looks at come back even when the mask omits them. */
 function filteredPaths(req: SearchUsersRequest): string[] {
@@ -42,7 +42,7 @@ export function entityRegistrySearch(deps: ServiceDeps): ServiceImpl<typeof Enti
         deleted: req.deleted,
         order: req.order,
         ...page(req.limit, req.page, config.defaultPageLimit), // any limit up to 1000 (upstream capped at 100)
-      }, { attributes: selects(paths, "attributes") });
+      }, { fields: userRowFields(paths) });
       setTotalCount(ctx, total);
       return create(UsersSchema, { users: users.map((r) => toUserMessage(r, paths, messageOptions)) });
     },

@@ -55,6 +55,37 @@ function pickNested(paths: readonly string[], field: string, whole: Record<strin
 }
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
+/**
+ * The row fields toUserMessage reads for each top-level path (ids, userId and deletedAt it always reads): a page of
+ * users read for a mask needs only these. Kept in step with toUserMessage by test/services/user-row-fields.test.ts.
+ */
+const ROW_FIELDS_OF_PATH: Record<string, (keyof UserRow)[]> = {
+  created_at: ["createdAt"],
+  updated_at: ["updatedAt"],
+  name: ["name"],
+  description: ["description"],
+  attributes: ["attributes"],
+  primary_email_address: ["primaryEmailAddress"],
+  primary_email_address_validated_at: ["primaryEmailAddressValidatedAt"],
+  contact_info: ["primaryEmailAddress", "primaryEmailAddressValidatedAt"],
+  password_updated_at: ["passwordUpdatedAt"],
+  require_password_update: ["requirePasswordUpdate"],
+  state: ["state"],
+  state_description: ["stateDescription"],
+  admin: ["admin"],
+  temporary_password_created_at: ["temporaryPasswordCreatedAt"],
+  temporary_password_expires_at: ["temporaryPasswordExpiresAt"],
+  profile_picture: ["profilePicture", "primaryEmailAddress"], // the Gravatar fallback hashes the address
+  console_preferences: ["consolePreferences"],
+};
+
+/** The fields of a user row that toUserMessage(row, paths) reads. */
+export function userRowFields(paths: readonly string[]): Set<keyof UserRow> {
+  const fields = new Set<keyof UserRow>(["id", "userId", "deletedAt"]);
+  for (const [path, needs] of Object.entries(ROW_FIELDS_OF_PATH)) if (selects(paths, path)) for (const f of needs) fields.add(f);
+  return fields;
+}
+
 /** Builds the User message with exactly the fields of `paths` (a mask already normalised by userReadMask). */
 export function toUserMessage(row: UserRow, paths: readonly string[], options: UserMessageOptions): User {
   const user = create(UserSchema, { ids: { userId: row.userId } });

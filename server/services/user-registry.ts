@@ -27,7 +27,7 @@ import { recordStateChange } from "../store/user-state-changes.js";
 import * as users from "../store/users.js";
 import { requestEmailValidation } from "./email-validation-registry.js";
 import { callerOf, callerOrAnonymous, clientAddressOf, logOf, requireAdminWith, setTotalCount, withRequestLog, type ServiceDeps } from "./context.js";
-import { date, preferencesToJson, publicOnly, toUserMessage, userMessageOptions } from "./user-messages.js";
+import { date, preferencesToJson, publicOnly, toUserMessage, userMessageOptions, userRowFields } from "./user-messages.js";
 
 /** Default lifetime of a temporary password set by an admin through Update (upstream). */
 const ADMIN_TEMPORARY_PASSWORD_TTL_MS = 36 * 3600_000;
@@ -155,7 +155,7 @@ export function userRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry
         deleted: req.deleted,
         order: req.order,
         ...page(req.limit, req.page, config.defaultPageLimit),
-        attributes: selects(paths, "attributes"),
+        fields: userRowFields(paths),
       });
       setTotalCount(ctx, total);
       return create(UsersSchema, { users: rows.map((r) => toUserMessage(r, paths, messageOptions)) });

@@ -37,25 +37,42 @@ export async function findUser(db: Db, userId: string, scope: UserScope = "activ
   return row;
 }
 
-// The same columns as `userColumns` in raw SQL, for reads outside transactions (every Get, List and search page).
-const USER_COLUMNS_SQL = `u."id", u."user_id", u."name", u."description", u."primary_email_address",
-  u."primary_email_address_validated_at", u."password_updated_at", u."require_password_update", u."state",
-  u."state_description", u."admin", u."temporary_password_created_at", u."temporary_password_expires_at",
-  u."profile_picture", u."console_preferences", u."created_at", u."updated_at", u."deleted_at"`;
-const USER_SELECT = `SELECT ${USER_COLUMNS_SQL},
-  (SELECT coalesce(json_agg(json_build_object('key', a."key", 'value', a."value") ORDER BY a."key"), '[]'::json)
-     FROM "user_attributes" a WHERE a."user_id" = u."id") AS "attributes"
-  FROM "users" u`;
-/** Without the attributes, which cost as much as the rest of a page of rows: for pages whose mask leaves them out. */
-const USER_SELECT_NO_ATTRIBUTES = `SELECT ${USER_COLUMNS_SQL} FROM "users" u`;
+// The same columns as `userColumns` in raw SQL, for reads outside transactions (every Get, List and search page):
+// each UserRow field but the attributes, and its column.
+const USER_COLUMN_NAMES = {
+  id: "id", userId: "user_id", name: "name", description: "description", primaryEmailAddress: "primary_email_address",
+  primaryEmailAddressValidatedAt: "primary_email_address_validated_at", passwordUpdatedAt: "password_updated_at",
+  requirePasswordUpdate: "require_password_update", state: "state", stateDescription: "state_description", admin: "admin",
+  temporaryPasswordCreatedAt: "temporary_password_created_at", temporaryPasswordExpiresAt: "temporary_password_expires_at",
+  profilePicture: "profile_picture", consolePreferences: "console_preferences", createdAt: "created_at",
+  updatedAt: "updated_at", deletedAt: "deleted_at",
+} as const satisfies Record<Exclude<keyof UserRow, "attributes">, string>;
+type ColumnField = keyof typeof USER_COLUMN_NAMES;
+const ATTRIBUTES_SQL = `(SELECT coalesce(json_agg(json_build_object('key', a."key", 'value', a."value") ORDER BY a."key"), '[]'::json)
+     FROM "user_attributes" a WHERE a."user_id" = u."id") AS "attributes"`;
+
+/** SELECT … FROM "users" u with the columns of `fields` (and the attributes if among them). */
+function userSelect(fields: Iterable<keyof UserRow>): string {
+  const wanted = new Set(fields);
+  const columns = (Object.keys(USER_COLUMN_NAMES) as ColumnField[]).filter((f) => wanted.has(f)).map((f) => `u."${USER_COLUMN_NAMES[f]}"`);
+  if (wanted.has("attributes")) columns.push(ATTRIBUTES_SQL);
+  return `SELECT ${columns.join(", ")} FROM "users" u`;
+}
+const ALL_FIELDS = [...(Object.keys(USER_COLUMN_NAMES) as ColumnField[]), "attributes"] as const;
+const USER_SELECT = userSelect(ALL_FIELDS);
 
 /**
- * Whether a page of users needs their attributes. Without them, rows carry an empty attribute list: only for
- * callers that never show the attributes (a read mask without `attributes`).
+ * The fields a page of users must carry; absent: all of them. Those left out stay undefined in its rows (an empty
+ * attribute list for the attributes), and the database need not format them: timestamps and JSON cost most of a
+ * page's rows, and the attributes as much as the rest. For callers that show only these fields (a read mask).
+ * id, userId and deletedAt are always read.
  */
 export interface PageColumns {
-  attributes?: boolean;
+  fields?: ReadonlySet<keyof UserRow>;
 }
+
+const pageSelect = (columns: PageColumns) =>
+  columns.fields ? userSelect(["id", "userId", "deletedAt", ...columns.fields]) : USER_SELECT;
 const SCOPE_SQL: Record<UserScope, string> = { active: `u."deleted_at" IS NULL`, deleted: `u."deleted_at" IS NOT NULL`, any: "TRUE" };
 
 /** A raw row as UserRow (typed field by field, so a column added to `userColumns` must be added here too), frozen. */
@@ -75,8 +92,9 @@ function userRow(r: Record<string, any>): UserRow {
 export async function findUsersByIds(db: Db, ids: string[], columns: PageColumns = {}): Promise<UserRow[]> {
   const sql = rawAccessOf(db)?.sql;
   if (sql) {
-    const select = columns.attributes === false ? USER_SELECT_NO_ATTRIBUTES : USER_SELECT;
-    return (await sql(`${select} WHERE u."id" = ANY($1::uuid[])`, [ids], `find_users_by_ids${columns.attributes === false ? "_bare" : ""}`)).rows.map(userRow);
+    // Only the whole row is a named (prepared once per connection) statement: field sets are many.
+    const name = columns.fields ? undefined : "find_users_by_ids";
+    return (await sql(`${pageSelect(columns)} WHERE u."id" = ANY($1::uuid[])`, [ids], name)).rows.map(userRow);
   }
   return db.user.findMany({ where: { id: { in: ids } }, select: userColumns });
 }
@@ -172,7 +190,7 @@ export async function listUsers(
   const dir = desc ? "DESC" : "ASC";
   const by = column === "user_id" ? `u."user_id" ${dir}` : `u."${column}" ${dir}, u."user_id" ${dir}`;
   const [page, count] = await Promise.all([
-    raw.sql(`${options.attributes === false ? USER_SELECT_NO_ATTRIBUTES : USER_SELECT} WHERE ${SCOPE_SQL[scope]} ORDER BY ${by} LIMIT $1 OFFSET $2`, [options.take, options.skip]),
+    raw.sql(`${pageSelect(options)} WHERE ${SCOPE_SQL[scope]} ORDER BY ${by} LIMIT $1 OFFSET $2`, [options.take, options.skip]),
     countUsers(raw, scope),
   ]);
   return { users: page.rows.map(userRow), total: count };
