@@ -9,7 +9,7 @@ import { databaseBackends, type TestDatabase } from "../support/databases.js";
 interface Backend {
   name: string;
   /** Options for a store on this backend; each call is another "instance". */
-  setUp(): Promise<{ options: () => Promise<CounterStoreOptions>; tearDown(): Promise<void>; keys?(): Promise<string[]> }>;
+  setUp(): Promise<{ options: () => Promise<CounterStoreOptions>; tearDown(): Promise<void>; keys?(): Promise<string[]>; persistence?(): Promise<string> }>;
   shared: boolean;
 }
 
@@ -24,6 +24,7 @@ if (postgres) {
         options: async () => ({ postgresUrl: db.url }),
         tearDown: () => db.dispose(),
         keys: async () => (await db.db.sql('SELECT "key" FROM "rate_limit_counters"')).rows.map((r) => r.key as string),
+        persistence: async () => (await db.db.sql(`SELECT relpersistence FROM pg_class WHERE oid = '"rate_limit_counters"'::regclass`)).rows[0]?.relpersistence,
       };
     },
   });
@@ -123,6 +124,13 @@ for (const backend of backends) {
         expect((await there.take("s")).allowed).toBe(false);
         // Counted in the shared store itself, under the limit's name.
         expect((await env.keys!()).some((k) => k.includes("rate-limit:test_shared:s"))).toBe(true);
+      });
+    }
+
+    // Counts need no durability: an unlogged table spares every take a WAL write and flush.
+    if (backend.name === "postgres") {
+      it("counts in an unlogged table", async () => {
+        expect(await env.persistence!()).toBe("u");
       });
     }
   });
