@@ -27,6 +27,19 @@ for (const backend of databaseBackends()) {
       }
     });
 
+    it("has no GIN index that collects a pending list (no autovacuum merges it on the embedded database)", async () => {
+      const { db, dispose } = await backend.create();
+      try {
+        const { rows } = await db.sql(`SELECT c.relname AS name, coalesce(c.reloptions, '{}') AS options FROM pg_class c
+          JOIN pg_am am ON am.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE am.amname = 'gin' AND n.nspname = current_schema() ORDER BY 1`);
+        expect(rows.length).toBeGreaterThanOrEqual(5);
+        for (const row of rows) expect([row.name, row.options]).toEqual([row.name, ["fastupdate=off"]]);
+      } finally {
+        await dispose();
+      }
+    });
+
     it("keeps a user ID taken while the user is soft-deleted", async () => {
       const { db, dispose } = await backend.create();
       try {
