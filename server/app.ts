@@ -19,6 +19,7 @@ import { openCounterStore } from "./store/counters.js";
 import { openDatabase, type Database } from "./store/database.js";
 import { closeRedis, openRedis, redisReady } from "./store/redis.js";
 import { migrate, pendingMigrations, readMigrations } from "./store/migrate.js";
+import { EmbeddedUpkeep } from "./ops/embedded-upkeep.js";
 import { ExpiryCleanup } from "./ops/expiry-cleanup.js";
 import { HTTP_API_CALL, Metrics, metricsRoute } from "./ops/metrics.js";
 import { checkReadiness } from "./ops/readiness.js";
@@ -100,6 +101,8 @@ async function createApp(config: Config, logger: Logger, options: AppOptions = {
   if (!behind.length) await sealPlaintextSecrets(database.prisma, new ProviderSecrets(config.authProviderSecretKey), logger);
   const cleanup = new ExpiryCleanup(database, clock, logger, config.cleanup);
   cleanup.start();
+  const upkeep = database.kind === "embedded" ? new EmbeddedUpkeep(database, logger) : undefined;
+  upkeep?.start();
   let stopping = false;
 
   // Only these two can carry an embedded profile picture (up to 8 MiB); every protocol reads them with this limit.
@@ -172,6 +175,7 @@ async function createApp(config: Config, logger: Logger, options: AppOptions = {
     async close() {
       stopping = true;
       await cleanup.stop();
+      await upkeep?.stop();
       await background.settled(); // may still queue mail
       await mail.drain(5_000);
       await mail.stop();
