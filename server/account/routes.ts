@@ -4,6 +4,7 @@
 // `admin/state-history` shows an admin a user's state changes. Cookie and origin policy: browser-login.ts.
 import type http from "node:http";
 import type http2 from "node:http2";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { toJson } from "@bufbuild/protobuf";
 import { State } from "../../gen/ttn/lorawan/v3/enums_pb.js";
 import { UserSchema } from "../../gen/ttn/lorawan/v3/user_pb.js";
@@ -69,7 +70,12 @@ export function accountHandler(deps: ServiceDeps): (req: Req, res: Res) => void 
     if (!password) throw errors.missingPassword();
     if (!isValidUserId(userId)) throw errors.validation({ field: "user_id", reason: "does not match the ID pattern" });
 
+    // On the embedded database a login's queries run on this thread, each in one piece with the work around it.
+    // Calls that arrived meanwhile go first, before the password check and again before the session is written,
+    // so a storm of logins holds them up in smaller pieces.
+    await nextTurn();
     const user = await browser.verifyUserPassword(req, userId, password);
+    await nextTurn();
     const row = await findUser(db, userId);
     if (!row) throw errors.noUserIdPasswordMatch(); // deleted meanwhile
     const blocked = stateError(row);
