@@ -7,6 +7,7 @@
 // as a tenth (ANALYZE) or a fifth (VACUUM) of its rows.
 import type { Logger } from "../logger.js";
 import type { Database } from "../store/database.js";
+import { Periodic } from "./periodic.js";
 
 /** autovacuum_analyze_threshold / _scale_factor and autovacuum_vacuum_threshold / _scale_factor, as PostgreSQL ships them. */
 const ANALYZE = { rows: 50, share: 0.1 };
@@ -22,14 +23,23 @@ export interface UpkeepResult {
 }
 
 export class EmbeddedUpkeep {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly timer: Periodic;
 
   constructor(
     private readonly database: Database,
-    private readonly logger: Logger,
-    private readonly intervalMs = 60_000,
-  ) {}
+    logger: Logger,
+    intervalMs = 60_000,
+  ) {
+    this.timer = new Periodic(intervalMs, () => {
+      const started = performance.now();
+      return this.runOnce().then(
+        (result) => {
+          if (result.analyzed.length || result.vacuumed.length) logger.info({ ...result, ms: Math.round(performance.now() - started) }, "embedded database upkeep");
+        },
+        (err) => logger.warn({ error: (err as Error).message }, "embedded database upkeep failed; trying again next interval"),
+      );
+    });
+  }
 
   /** One pass now: the tables past a threshold, analysed or vacuumed (VACUUM ANALYZE when past both). */
   async runOnce(): Promise<UpkeepResult> {
@@ -48,21 +58,10 @@ export class EmbeddedUpkeep {
 
   /** Runs a pass every interval (the first one interval after start), until `stop`. */
   start(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      const started = performance.now();
-      this.running = this.runOnce().then(
-        (result) => {
-          if (result.analyzed.length || result.vacuumed.length) this.logger.info({ ...result, ms: Math.round(performance.now() - started) }, "embedded database upkeep");
-        },
-        (err) => this.logger.warn({ error: (err as Error).message }, "embedded database upkeep failed; trying again next interval"),
-      ).finally(() => { this.running = undefined; });
-    }, this.intervalMs);
-    this.timer.unref();
+    this.timer.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.timer.stop();
   }
 }

@@ -6,6 +6,7 @@
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import type { Database } from "../store/database.js";
+import { Periodic } from "./periodic.js";
 
 /** Arbitrary constant shared by every instance ("ttncl" in ASCII); differs from the migration lock. */
 export const CLEANUP_LOCK_KEY = 0x74_746e_636c;
@@ -26,15 +27,21 @@ const STATEMENTS: Record<string, string> = {
 export type CleanupResult = { skipped: true } | { skipped: false; removed: Record<string, number> };
 
 export class ExpiryCleanup {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly timer: Periodic;
 
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly options: { intervalMs: number; retentionMs: number },
-  ) {}
+  ) {
+    this.timer = new Periodic(options.intervalMs, () => this.runOnce().then(
+      (result) => {
+        if (!result.skipped && Object.values(result.removed).some((n) => n > 0)) this.logger.info({ removed: result.removed }, "expired records removed");
+      },
+      (err) => this.logger.warn({ error: (err as Error).message }, "expiry clean-up failed; trying again next interval"),
+    ));
+  }
 
   /** One pass now. Safe to call from several instances at once. */
   async runOnce(): Promise<CleanupResult> {
@@ -53,20 +60,10 @@ export class ExpiryCleanup {
 
   /** Runs a pass every interval (the first one interval after start), until `stop`. */
   start(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.runOnce().then(
-        (result) => {
-          if (!result.skipped && Object.values(result.removed).some((n) => n > 0)) this.logger.info({ removed: result.removed }, "expired records removed");
-        },
-        (err) => this.logger.warn({ error: (err as Error).message }, "expiry clean-up failed; trying again next interval"),
-      ).finally(() => { this.running = undefined; });
-    }, this.options.intervalMs);
-    this.timer.unref();
+    this.timer.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.timer.stop();
   }
 }
