@@ -1,12 +1,12 @@
 // An RPC's request body, bounded and checked before Connect sees it: read up to the method's size limit
 // (refused early when Content-Length says it is larger), unwrapped from its gRPC envelope, decompressed (again
-// bounded), and for the binary encoding decoded once, so a body that is not the method's message is refused as
+// bounded), and for the binary encoding decoded, so a body that is not the method's message is refused as
 // INVALID_ARGUMENT (Connect itself would call a failed binary parse an internal error). What passes is handed on
-// uncompressed, so Connect never decompresses or fails on anything the client controls.
+// decoded or uncompressed, so Connect never decompresses or fails on anything the client controls.
 import type http from "node:http";
 import type http2 from "node:http2";
 import { brotliDecompress, gunzip, type InputType } from "node:zlib";
-import { fromBinary, type DescMessage } from "@bufbuild/protobuf";
+import { fromBinary, type DescMessage, type Message } from "@bufbuild/protobuf";
 import { JsonNestingGuard, MAX_JSON_NESTING } from "./json-nesting.js";
 
 type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
@@ -31,7 +31,8 @@ export function bodyKind(method: string | undefined, contentType: string | undef
 }
 
 export type Checked =
-  | { ok: true; message: Uint8Array }
+  /** The message's bytes, uncompressed; for the binary encoding also the message they decode to. */
+  | { ok: true; message: Uint8Array; decoded?: Message }
   | { ok: false; problem: "too_large" }
   | { ok: false; problem: "malformed"; reason: string };
 
@@ -96,7 +97,7 @@ async function decompress(data: Uint8Array, encoding: string | undefined, limit:
 }
 
 /**
- * The message bytes of a body of `kind`, uncompressed and, for the binary encoding, decoded once as `input`;
+ * The message bytes of a body of `kind`, uncompressed and, for the binary encoding, decoded as `input`;
  * undefined when the body uses a compression this does not know (Connect then answers as it does).
  */
 export async function checkBody(
@@ -124,11 +125,10 @@ export async function checkBody(
     return checked;
   }
   try {
-    fromBinary(input, checked.message);
+    return { ok: true, message: checked.message, decoded: fromBinary(input, checked.message) };
   } catch (err) {
     return { ok: false, problem: "malformed", reason: String((err as Error).message ?? err).slice(0, 200) };
   }
-  return checked;
 }
 
 const header = (headers: NodeRequest["headers"], name: string): string | undefined => {
@@ -145,7 +145,9 @@ export function encodeBody(message: Uint8Array, kind: BodyKind): Uint8Array {
   return out;
 }
 
-/** A body that parses as the empty message in `kind`'s encoding: what Connect gets for a refused request. */
+const EMPTY_MESSAGE = { binary: new Uint8Array(0), json: new TextEncoder().encode("{}") };
+
+/** A body that parses as the empty message in `kind`'s encoding: what Connect gets when it need not decode one. */
 export function emptyBody(kind: BodyKind): Uint8Array {
-  return encodeBody(kind.binary ? new Uint8Array(0) : new TextEncoder().encode("{}"), kind);
+  return encodeBody(kind.binary ? EMPTY_MESSAGE.binary : EMPTY_MESSAGE.json, kind);
 }

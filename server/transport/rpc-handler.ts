@@ -1,7 +1,8 @@
-// The Node request handler for every RPC: connect-node's adapter, after the request body has been bounded and
-// checked (request-body.ts) and, for Connect JSON, rewritten from upstream's JSON dialect into canonical JSON
-// (upstream-json.ts). A body that is too large or malformed never reaches a handler: Connect gets the empty
-// message and the request guard interceptor answers with the error in the call's own protocol.
+// The Node request handler for every RPC: connect-node's adapter, after the request body has been bounded,
+// checked and decoded (request-body.ts; Connect JSON in upstream's dialect too, upstream-json.ts). The message is
+// decoded once: Connect gets an empty body and the request guard interceptor hands the decoded message on. A body
+// that is too large or malformed never reaches a handler: the request guard answers with the error in the call's
+// own protocol.
 import http2 from "node:http2";
 import type http from "node:http";
 import {
@@ -10,12 +11,12 @@ import {
 } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { UniversalHandler, UniversalServerRequest } from "@connectrpc/connect/protocol";
-import type { DescMessage } from "@bufbuild/protobuf";
+import type { DescMessage, JsonReadOptions, Message } from "@bufbuild/protobuf";
 import * as errors from "../domain/error-catalog.js";
 import type { ServiceError } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
 import { bodyKind, checkBody, emptyBody, encodeBody, ENVELOPE_BYTES, readBody, type BodyKind } from "./request-body.js";
-import { canonicalRequestJson, mayNeedRewrite } from "./upstream-json.js";
+import { decodeRequestJson } from "./upstream-json.js";
 
 type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
 type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
@@ -34,11 +35,18 @@ export interface RpcHandlerOptions extends ConnectRouterOptions {
 /** A refusal decided before Connect parsed the request; the request guard interceptor raises it. */
 const REFUSED = createContextKey<ServiceError | undefined>(undefined, { description: "request refused before parsing" });
 
-/** Raises the refusal of a request whose body was too large or malformed; place it before validation. */
+/** A request message decoded before Connect saw the body (Connect got an empty one). */
+const DECODED = createContextKey<Message | undefined>(undefined, { description: "request message decoded by rpcHandler" });
+
+/**
+ * Raises the refusal of a request whose body was too large or malformed, and gives the handlers the message that
+ * was decoded in place of the empty one Connect parsed; place it before validation.
+ */
 export const requestGuardInterceptor: Interceptor = (next) => async (req) => {
   const refused = req.contextValues.get(REFUSED);
   if (refused) throw refused;
-  return next(req);
+  const decoded = req.contextValues.get(DECODED);
+  return next(decoded && !req.stream ? { ...req, message: decoded } : req);
 };
 
 export interface RpcHandler {
@@ -62,6 +70,8 @@ export function rpcHandler(options: RpcHandlerOptions): RpcHandler {
   });
   options.routes(router);
   const handlers = new Map(router.handlers.map((h) => [h.requestPath, h]));
+  // As Connect's own JSON parsing reads: unknown fields are ignored unless the options say otherwise.
+  const jsonRead: Partial<JsonReadOptions> = { ignoreUnknownFields: true, ...options.jsonOptions };
 
   const handle = (req: NodeRequest, res: NodeResponse) => {
     const path = req.url?.split("?", 2)[0] ?? "";
@@ -75,7 +85,7 @@ export function rpcHandler(options: RpcHandlerOptions): RpcHandler {
     const uReq = universalRequestFromNodeRequest(req as http.IncomingMessage, res as http.ServerResponse, undefined, values);
     const kind = bodyKind(req.method, req.headers["content-type"]);
     const limit = bodyLimits[path] ?? options.maxBodyBytes;
-    (kind ? prepare(req, res, uReq, kind, limit, handler.method.input, values) : Promise.resolve())
+    (kind ? prepare(req, res, uReq, kind, limit, handler.method.input, values, jsonRead) : Promise.resolve())
       .then(() => handler(uReq))
       .then((uRes) => universalResponseToNodeResponse(uRes, res as http.ServerResponse))
       .catch((reason: unknown) => {
@@ -93,31 +103,32 @@ export function rpcHandler(options: RpcHandlerOptions): RpcHandler {
 }
 
 /**
- * Reads and checks the body, then gives Connect the message uncompressed (Connect JSON in canonical JSON), or the
- * empty message and a refusal for the request guard.
+ * Reads, checks and decodes the body, then gives Connect an empty one and the request guard the message; or the
+ * body uncompressed when Connect should report what is wrong with it; or the empty message and a refusal.
  */
 async function prepare(
   req: NodeRequest, res: NodeResponse, uReq: UniversalServerRequest, kind: BodyKind, limit: number,
-  input: Parameters<typeof checkBody>[3], values: ContextValues,
+  input: DescMessage, values: ContextValues, jsonRead: Partial<JsonReadOptions>,
 ): Promise<void> {
   const envelope = kind.protocol === "connect" ? 0 : ENVELOPE_BYTES;
   const body = await readBody(req, limit + envelope);
-  let checked = body === "too_large" ? ({ ok: false, problem: "too_large" } as const) : await checkBody(body, kind, req.headers, input, limit);
+  const checked = body === "too_large" ? ({ ok: false, problem: "too_large" } as const) : await checkBody(body, kind, req.headers, input, limit);
   if (!checked) {
     // A compression this does not know: Connect decides (it answers that it does not support it).
     setBody(uReq, body as Uint8Array);
     return;
   }
-  if (checked.ok && kind.protocol === "connect" && !kind.binary && mayNeedRewrite(input)) {
-    try {
-      checked = { ok: true, message: canonicalRequestJson(checked.message, input) };
-    } catch {
-      // Left as sent: Connect's parser says what is wrong with it.
-    }
-  }
+  uReq.header.delete("content-encoding");
   if (checked.ok) {
-    uReq.header.delete("content-encoding");
-    setBody(uReq, encodeBody(checked.message, kind));
+    let { decoded: message, message: bytes } = checked;
+    // gRPC JSON is left to Connect as sent: upstream's dialect is a matter of Connect JSON (and the HTTP API).
+    if (!kind.binary && kind.protocol === "connect") ({ message, body: bytes } = decodeRequestJson(bytes, input, jsonRead));
+    if (message) {
+      values.set(DECODED, message);
+      setBody(uReq, emptyBody(kind));
+    } else {
+      setBody(uReq, encodeBody(bytes, kind));
+    }
     return;
   }
   if (checked.problem === "too_large") {
@@ -126,7 +137,6 @@ async function prepare(
   } else {
     values.set(REFUSED, errors.malformedRequest({ message: input.typeName, reason: checked.reason }));
   }
-  uReq.header.delete("content-encoding");
   setBody(uReq, emptyBody(kind));
 }
 

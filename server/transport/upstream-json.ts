@@ -1,9 +1,9 @@
 // Upstream's JSON dialect on input. JSON clients of The Things Stack send field masks as objects
 // (`{"paths": ["primary_email_address"]}`) with snake_case paths, and enum values with or without their prefix
 // (`"USER_INFO"` for `RIGHT_USER_INFO`). Protobuf's canonical JSON, which Connect parses, wants a comma-separated
-// lowerCamelCase string and full enum names; this rewrites the first into the second before Connect parses.
+// lowerCamelCase string and full enum names; this rewrites the first into the second before the body is decoded.
 // Everything canonical passes through unchanged.
-import type { DescEnum, DescField, DescMessage } from "@bufbuild/protobuf";
+import { fromJson, type DescEnum, type DescField, type DescMessage, type JsonReadOptions, type Message } from "@bufbuild/protobuf";
 
 const FIELD_MASK = "google.protobuf.FieldMask";
 
@@ -118,18 +118,25 @@ export function canonicalJson(value: Json, desc: DescMessage): Json {
 }
 
 /**
- * The request body in canonical JSON for `input`, or the body itself when it is not JSON at all (the parser then
- * reports that as usual) or needs no change.
+ * A Connect JSON request body decoded as `input`, upstream's dialect included. A body that does not decode has no
+ * `message`: its `body` is for Connect's parser to report on, in canonical JSON where it could be rewritten.
  */
-export function canonicalRequestJson(body: Uint8Array, input: DescMessage): Uint8Array {
+export function decodeRequestJson(
+  body: Uint8Array, input: DescMessage, options: Partial<JsonReadOptions>,
+): { message?: Message; body: Uint8Array } {
   let parsed: Json;
+  let canonical: Json;
   try {
     parsed = JSON.parse(utf8.decode(body)) as Json;
+    canonical = mayNeedRewrite(input) ? messageValue(parsed, input) : parsed;
   } catch {
-    return body;
+    return { body };
   }
-  const rewritten = messageValue(parsed, input);
-  return rewritten === parsed ? body : Buffer.from(JSON.stringify(rewritten));
+  try {
+    return { message: fromJson(input, canonical, options), body };
+  } catch {
+    return { body: canonical === parsed ? body : Buffer.from(JSON.stringify(canonical)) };
+  }
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });

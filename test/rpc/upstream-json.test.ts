@@ -55,6 +55,16 @@ for (const backend of databaseBackends()) {
       expect(notJson.status).toBe(400);
     });
 
+    it("ignores fields it does not know, and refuses a value of the wrong type as Connect does", async () => {
+      const unknown = await call("UserRegistry/Get", { user_ids: { user_id: "admin-user" }, field_mask: { paths: ["admin"] }, no_such_field: 1 });
+      expect(unknown.status).toBe(200);
+      expect(unknown.body.admin).toBe(true);
+      const wrongType = await call("UserRegistry/Get", { user_ids: { user_id: ["admin-user"] }, field_mask: { paths: ["admin"] } });
+      expect(wrongType.status).toBe(400);
+      expect(wrongType.body.code).toBe("invalid_argument");
+      expect(wrongType.body.message).toContain("user_id");
+    });
+
     it("leaves compressed bodies to Connect", async () => {
       const body = gzipSync(JSON.stringify({ user_ids: { user_id: "admin-user" }, field_mask: "primaryEmailAddress" }));
       const res = await call("UserRegistry/Get", new Uint8Array(body), { "content-encoding": "gzip" });
