@@ -21,7 +21,9 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       },
     },
     // Asynchronous writes (flushed on exit): a busy server batches its log lines into few writes instead of one
-    // blocking write per RPC on the event loop.
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    // blocking write per RPC on the event loop. Lines queued behind a write are appended to one string whose
+    // length is measured on every line (sonic-boom), which copies it each time: 4 KiB writes keep that copy short
+    // (the default of 16 KiB cost about 4 KB of garbage per logged call under load).
+    destination ?? pino.destination({ dest: 1, sync: false, maxWrite: 4096 }),
   );
 }
