@@ -55,7 +55,7 @@ const ROUNDS = Number(opts.rounds ?? (quick ? 1 : 2));
 const SECONDS = Number(opts.seconds ?? (quick ? 1 : 2));
 const WARM_UP = quick ? 0.3 : 0.5;
 const USERS = Number(opts.users ?? 100_000);
-const STORM_ROUNDS = quick ? 2 : 8;
+const STORM_ROUNDS = quick ? 2 : 16;
 const CONCURRENCY = 64;
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 const list = (value: string | undefined, all: string[]) => (value ? value.split(",").map((s) => s.trim()) : all);
