@@ -1,6 +1,6 @@
 // Upstream's JSON dialect on input. JSON clients of The Things Stack send field masks as objects
 // (`{"paths": ["primary_email_address"]}`) with snake_case paths, and enum values with or without their prefix
-// (`"USER_INFO"` for `RIGHT_USER_INFO`). Protobuf's canonical JSON, which Connect parses, wants a comma-separated
+// (`"USER_INFO"` for `RIGHT_USER_INFO`). Protobuf's canonical JSON, which the decoder reads, wants a comma-separated
 // lowerCamelCase string and full enum names; this rewrites the first into the second before the body is decoded.
 // Everything canonical passes through unchanged.
 import { fromJson, type DescEnum, type DescField, type DescMessage, type JsonReadOptions, type Message } from "@bufbuild/protobuf";
