@@ -107,7 +107,7 @@ function dialectForms(desc: DescMessage, visiting = new Set<DescMessage>()): Dia
 }
 
 /** False when no request of this type can carry the dialect (e.g. AuthInfo's Empty): its body is left alone. */
-export function mayNeedRewrite(input: DescMessage): boolean {
+function mayNeedRewrite(input: DescMessage): boolean {
   const forms = dialectForms(input);
   return forms.enums || forms.fieldMasks;
 }
