@@ -37,6 +37,7 @@ EXPOSE 1885
 # Liveness only: readiness (/readyz) is the load balancer's business, and a restart would not fix a database outage.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# node directly (not npm start): SIGTERM reaches the server, which drains and stops cleanly. The flag is npm start's
-# too (package.json): smaller V8 semi-spaces, less resident memory under load (README, "Memory").
+# node directly (not npm start): SIGTERM reaches the server, which drains and stops cleanly. The flags are npm start's
+# too (package.json): smaller V8 semi-spaces, less resident memory under load (README, "Memory"); one V8 background
+# thread, so garbage collection does not take every core from the event loop (README, "Background threads").
 CMD ["node", "--max-semi-space-size=8", "--v8-pool-size=1", "build/server/main.js"]
