@@ -24,6 +24,7 @@ import { ExpiryCleanup } from "./ops/expiry-cleanup.js";
 import { HTTP_API_CALL, Metrics, metricsRoute } from "./ops/metrics.js";
 import { checkReadiness } from "./ops/readiness.js";
 import { REQUEST_ID, REQUEST_ID_HEADER, requestIdFrom, requestIdOf, tagRequest } from "./ops/request-id.js";
+import { shareDefaultAbortReason } from "./transport/abort-reason.js";
 import { serveConsole } from "./transport/console.js";
 import { handleCors } from "./transport/cors.js";
 import { errorInterceptor } from "./transport/errors.js";
@@ -213,6 +214,7 @@ function failRequest(req: http.IncomingMessage | http2.Http2ServerRequest, res: 
 /** Creates the app and serves it; `close` stops listening, lets calls finish, then releases the database. */
 export async function startServer(config: Config, logger: Logger, options: AppOptions = {}): Promise<{ app: App; listener: Listener; close(): Promise<void> }> {
   if (config.tls) readTlsFiles(config.tls); // bad files fail before the database is opened
+  shareDefaultAbortReason(); // for the whole process: every call would otherwise build two DOMExceptions
   const app = await createApp(config, logger, options);
   let listener: Listener;
   try {
