@@ -1,6 +1,6 @@
 // Connect aborts two AbortSignals at the end of every call, the request's and the handler context's, and gives
 // neither a reason. Node then builds a fresh DOMException for each, and a DOMException captures a stack trace when
-// it is built: with async stack traces that cost 20–30 µs per call, about a sixth of the server's CPU time for an
+// it is built. With async stack traces the two cost 47–60 µs per call, about a sixth of the server's CPU time for an
 // authenticated call (interleaved A/B of `npm run bench`: 346 → 286–299 µs per AuthInfo over Connect binary).
 
 /** The reason of every abort that names none: the AbortError DOMException Node would build, built once. */
