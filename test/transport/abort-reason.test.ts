@@ -32,7 +32,7 @@ describe("shareDefaultAbortReason", () => {
     expect(controller.signal.reason).toBe(reason);
     expect(linked.reason).toBe(reason);
     const plain = new AbortController();
-    const waiting = new Promise((resolve, reject) => plain.signal.addEventListener("abort", () => reject(plain.signal.reason)));
+    const waiting = new Promise((_resolve, reject) => plain.signal.addEventListener("abort", () => reject(plain.signal.reason)));
     plain.abort();
     await expect(waiting).rejects.toMatchObject({ name: "AbortError" });
   });
