@@ -2,17 +2,15 @@
 // What is measured: every RPC by service, method, protocol and gRPC code, with its latency; logins; rate-limit
 // refusals; the mail queue; the database pool. Served at /metrics (see metricsRoute).
 import { timingSafeEqual, createHash } from "node:crypto";
-import { Code, createContextKey } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import cluster from "node:cluster";
 import client from "prom-client";
 import { ACCOUNT_API_PREFIX } from "../account/routes.js";
 import type { LimitHit, RateLimits } from "../auth/rate-limit.js";
+import { callProtocol } from "../transport/call-protocol.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../transport/http-route.js";
 import type { CallObserver } from "../transport/logging.js";
 import { clusterMetricsSource } from "./metrics-cluster.js";
-
-/** Set by the /api/v3 route on the calls it makes, so they count as protocol "http". */
-export const HTTP_API_CALL = createContextKey<boolean>(false, { description: "call made through the HTTP API" });
 
 export interface PoolStats { total: number; idle: number; waiting: number }
 
@@ -36,13 +34,6 @@ const COLLECT_TIMEOUT_MS = 1_000;
 const codeName = (code: Code | 0): string =>
   code === 0 ? "OK" : Code[code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
 
-/** The RPC protocol of a call, from its content type. */
-function protocolOf(contentType: string | null): "grpc" | "grpc-web" | "connect" {
-  const type = (contentType ?? "").toLowerCase();
-  if (type.startsWith("application/grpc-web")) return "grpc-web";
-  if (type.startsWith("application/grpc")) return "grpc";
-  return "connect";
-}
 
 export class Metrics {
   readonly registry = new client.Registry();
@@ -101,7 +92,7 @@ export class Metrics {
   readonly observeCall: CallObserver = (req, code, seconds) => {
     const labels = {
       service: req.service.typeName, method: req.method.name,
-      protocol: req.contextValues.get(HTTP_API_CALL) ? "http" : protocolOf(req.header.get("content-type")),
+      protocol: callProtocol(req),
     };
     this.rpcs.inc({ ...labels, code: codeName(code) });
     this.rpcSeconds.observe(labels, seconds);

@@ -1,6 +1,7 @@
 import { ConnectError, type Interceptor, type UnaryRequest, type StreamRequest } from "@connectrpc/connect";
 import type { Logger } from "../logger.js";
 import { REQUEST_ID } from "../ops/request-id.js";
+import { callProtocol } from "./call-protocol.js";
 
 /** Told about every finished call, with the code the client gets (0: OK) and how long it took (the metrics). */
 export type CallObserver = (req: UnaryRequest | StreamRequest, code: number, seconds: number) => void;
@@ -17,12 +18,13 @@ export function callReportInterceptor(logger: Logger, observe?: CallObserver): I
     const ms = performance.now() - started;
     const procedure = `/${req.method.parent.typeName}/${req.method.name}`;
     const request_id = req.contextValues.get(REQUEST_ID);
+    const protocol = callProtocol(req);
     if (!failure) {
-      rpcLog.info({ request_id, procedure, protocol: req.requestMethod, code: 0, ms: Math.round(ms) }, "rpc");
+      rpcLog.info({ request_id, procedure, protocol, code: 0, ms: Math.round(ms) }, "rpc");
       observe?.(req, 0, ms / 1000);
       return;
     }
-    rpcLog.info({ request_id, procedure, code: failure.code, error: failure.rawMessage, ms: Math.round(ms) }, "rpc");
+    rpcLog.info({ request_id, procedure, protocol, code: failure.code, error: failure.rawMessage, ms: Math.round(ms) }, "rpc");
     observe?.(req, failure.code, ms / 1000);
   };
   // Plain promise callbacks, not an async function: this wraps every call, and each async layer costs.

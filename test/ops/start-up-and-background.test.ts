@@ -5,7 +5,7 @@ import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EntityAccess } from "../../gen/ttn/lorawan/v3/identityserver_pb.js";
 import { createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { startServer } from "../../server/app.js";
 import { loadConfig } from "../../server/config.js";
 import { createLogger } from "../../server/logger.js";
@@ -166,6 +166,26 @@ describe("request IDs in logs", () => {
     const generated = res.headers.get("x-request-id");
     expect(generated).toMatch(/^[0-9a-f-]{36}$/);
     expect(lines.filter((l) => l.msg === "rpc").map((l) => l.request_id)).toEqual(["trace-77", generated]);
+  });
+
+  it("the call's line names the protocol it came over, a failed call's too", async () => {
+    const baseUrl = `http://127.0.0.1:${server.listener.port}`;
+    const tagged = (id: string) => [(next: any) => (req: any) => { req.header.set("x-request-id", id); return next(req); }];
+    await createClient(EntityAccess, createGrpcTransport({ baseUrl, interceptors: tagged("p-grpc") })).authInfo({});
+    await createClient(EntityAccess, createGrpcWebTransport({ baseUrl, httpVersion: "1.1", interceptors: tagged("p-grpc-web") })).authInfo({});
+    await createClient(EntityAccess, createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat: true, interceptors: tagged("p-connect") })).authInfo({});
+    const viaHttpApi = await fetch(`${baseUrl}/api/v3/auth_info`, { headers: { "x-request-id": "p-http" } });
+    expect(viaHttpApi.status).toBe(200);
+    const failed = await fetch(`${baseUrl}/api/v3/users/nobody-here`, { headers: { "x-request-id": "p-http-failed" } });
+    expect(failed.status).toBe(401);
+    const protocolOf = (id: string) => lines.filter((l) => l.msg === "rpc" && l.request_id === id).map((l) => l.protocol);
+    expect(protocolOf("p-grpc")).toEqual(["grpc"]);
+    expect(protocolOf("p-grpc-web")).toEqual(["grpc-web"]);
+    expect(protocolOf("p-connect")).toEqual(["connect"]);
+    expect(protocolOf("p-http")).toEqual(["http"]);
+    expect(lines.filter((l) => l.request_id === "p-http-failed" && l.msg === "rpc")).toEqual([
+      expect.objectContaining({ protocol: "http", code: 16 }),
+    ]);
   });
 
   it("so do the lines handlers write, over the HTTP API and the browser login too", async () => {
