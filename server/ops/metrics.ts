@@ -7,7 +7,6 @@ import cluster from "node:cluster";
 import client from "prom-client";
 import { ACCOUNT_API_PREFIX } from "../account/routes.js";
 import type { LimitHit, RateLimits } from "../auth/rate-limit.js";
-import { callProtocol } from "../transport/call-protocol.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "../transport/http-route.js";
 import type { CallObserver } from "../transport/logging.js";
 import { clusterMetricsSource } from "./metrics-cluster.js";
@@ -33,7 +32,6 @@ const COLLECT_TIMEOUT_MS = 1_000;
 /** "InvalidArgument" → "INVALID_ARGUMENT", as gRPC names its codes. */
 const codeName = (code: Code | 0): string =>
   code === 0 ? "OK" : Code[code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
-
 
 export class Metrics {
   readonly registry = new client.Registry();
@@ -89,11 +87,8 @@ export class Metrics {
   }
 
   /** Counts a finished RPC (a CallObserver of the call-report interceptor): the code is the one the client got. */
-  readonly observeCall: CallObserver = (req, code, seconds) => {
-    const labels = {
-      service: req.service.typeName, method: req.method.name,
-      protocol: callProtocol(req),
-    };
+  readonly observeCall: CallObserver = (req, protocol, code, seconds) => {
+    const labels = { service: req.service.typeName, method: req.method.name, protocol };
     this.rpcs.inc({ ...labels, code: codeName(code) });
     this.rpcSeconds.observe(labels, seconds);
   };

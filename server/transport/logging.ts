@@ -1,10 +1,13 @@
 import { ConnectError, type Interceptor, type UnaryRequest, type StreamRequest } from "@connectrpc/connect";
 import type { Logger } from "../logger.js";
 import { REQUEST_ID } from "../ops/request-id.js";
-import { callProtocol } from "./call-protocol.js";
+import { callProtocol, type CallProtocol } from "./call-protocol.js";
 
-/** Told about every finished call, with the code the client gets (0: OK) and how long it took (the metrics). */
-export type CallObserver = (req: UnaryRequest | StreamRequest, code: number, seconds: number) => void;
+/**
+ * Told about every finished call, with the protocol it came over, the code the client gets (0: OK) and how long it
+ * took (the metrics).
+ */
+export type CallObserver = (req: UnaryRequest | StreamRequest, protocol: CallProtocol, code: number, seconds: number) => void;
 
 /**
  * One log line per call (procedure, status and duration), and the call handed to `observe`. Messages and headers
@@ -21,11 +24,11 @@ export function callReportInterceptor(logger: Logger, observe?: CallObserver): I
     const protocol = callProtocol(req);
     if (!failure) {
       rpcLog.info({ request_id, procedure, protocol, code: 0, ms: Math.round(ms) }, "rpc");
-      observe?.(req, 0, ms / 1000);
+      observe?.(req, protocol, 0, ms / 1000);
       return;
     }
     rpcLog.info({ request_id, procedure, protocol, code: failure.code, error: failure.rawMessage, ms: Math.round(ms) }, "rpc");
-    observe?.(req, failure.code, ms / 1000);
+    observe?.(req, protocol, failure.code, ms / 1000);
   };
   // Plain promise callbacks, not an async function: this wraps every call, and each async layer costs.
   return (next) => (req) => {
