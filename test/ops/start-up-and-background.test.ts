@@ -4,7 +4,7 @@
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EntityAccess } from "../../gen/ttn/lorawan/v3/identityserver_pb.js";
-import { createClient } from "@connectrpc/connect";
+import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { startServer } from "../../server/app.js";
 import { loadConfig } from "../../server/config.js";
@@ -141,6 +141,8 @@ for (const backend of databaseBackends()) {
 }
 
 describe("request IDs in logs", () => {
+  /** A client interceptor that sends `id` as the request's X-Request-Id. */
+  const tagged = (id: string): Interceptor[] => [(next) => (req) => { req.header.set("x-request-id", id); return next(req); }];
   let lines: any[];
   let server: Awaited<ReturnType<typeof startServer>>;
   let dispose: () => Promise<void>;
@@ -157,7 +159,7 @@ describe("request IDs in logs", () => {
   it("every log line of a request carries its ID, the client's or a generated one", async () => {
     const baseUrl = `http://127.0.0.1:${server.listener.port}`;
     const traced = createClient(EntityAccess, createConnectTransport({
-      baseUrl, httpVersion: "1.1", interceptors: [(next) => (req) => { req.header.set("x-request-id", "trace-77"); return next(req); }],
+      baseUrl, httpVersion: "1.1", interceptors: tagged("trace-77"),
     }));
     await traced.authInfo({});
     expect(lines.filter((l) => l.msg === "rpc").map((l) => l.request_id)).toEqual(["trace-77"]);
@@ -170,7 +172,6 @@ describe("request IDs in logs", () => {
 
   it("the call's line names the protocol it came over, a failed call's too", async () => {
     const baseUrl = `http://127.0.0.1:${server.listener.port}`;
-    const tagged = (id: string) => [(next: any) => (req: any) => { req.header.set("x-request-id", id); return next(req); }];
     await createClient(EntityAccess, createGrpcTransport({ baseUrl, interceptors: tagged("p-grpc") })).authInfo({});
     await createClient(EntityAccess, createGrpcWebTransport({ baseUrl, httpVersion: "1.1", interceptors: tagged("p-grpc-web") })).authInfo({});
     await createClient(EntityAccess, createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat: true, interceptors: tagged("p-connect") })).authInfo({});
